@@ -1,0 +1,331 @@
+"""The ``arshif`` command line: thin shells over the engine (DESIGN §7 contracts).
+
+Every command takes ``--db PATH`` (else ``$ARSHIF_DB``, else ``./arshif.db``). ``--json``
+prints the engine's results as JSON; ``-`` as the query reads one query per line from standard
+input and prints one JSON object per line. Errors print one sentence on standard error and exit 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+
+from index import qa as qa_engine
+from index import search as search_engine
+from index import store
+from index.errors import ArchiveError
+from index.ingest import ingest_paths
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = "arshif.db"
+
+
+def _default_db() -> str:
+    return os.environ.get("ARSHIF_DB") or DEFAULT_DB
+
+
+def db_option(func: Callable) -> Callable:
+    """Add the ``--db`` option every command shares."""
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False), default=_default_db, show_default="$ARSHIF_DB or ./arshif.db",
+        help="The archive database file.",
+    )(func)
+
+
+def friendly_errors(func: Callable) -> Callable:
+    """Turn engine and OS errors into one sentence on standard error and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")) from exc
+        except store.sqlite3.DatabaseError as exc:
+            raise click.ClickException(f"The database cannot be used: {exc}.") from exc
+
+    return wrapper
+
+
+def open_db(db_path: str):
+    """Open the archive, creating the folder's database on first use."""
+    parent = Path(db_path).expanduser().resolve().parent
+    if not parent.is_dir():
+        raise click.ClickException(f"The folder {parent} does not exist; create it or choose another --db.")
+    return store.connect(db_path)
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _queries(query: str) -> Iterator[str]:
+    if query == "-":
+        for line in sys.stdin:
+            line = line.rstrip("\n")
+            if line.strip():
+                yield line
+    else:
+        yield query
+
+
+def _highlight(text: str, spans: tuple[tuple[int, int], ...] | list, color: bool) -> str:
+    """Return text with the spans in bold (terminal) or between ** markers (pipes)."""
+    out, last = [], 0
+    for s, e in sorted(spans):
+        if s < last:
+            continue
+        out.append(text[last:s])
+        out.append(click.style(text[s:e], bold=True, fg="yellow") if color else f"**{text[s:e]}**")
+        last = e
+    out.append(text[last:])
+    return "".join(out)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="arshif")
+@click.option("-v", "--verbose", is_flag=True, help="Log what the engine does (to standard error).")
+def main(verbose: bool) -> None:
+    """arshif (أرشيف): ask questions of an archive of Arabic and English news articles.
+
+    Start with `arshif demo`, then `arshif ingest FOLDER`, `arshif search WORDS`,
+    `arshif ask QUESTION`, or `arshif serve` for the Telegram bot.
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+# --- ingest -------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Analysis processes (default: all cores).")
+@friendly_errors
+def ingest(paths: tuple[str, ...], db_path: str, as_json: bool, workers: int | None) -> None:
+    """Add articles from files and folders (.txt .md .html .json .jsonl .zip).
+
+    Re-ingesting is safe: articles already stored (same link or same text) are counted as
+    duplicates. Unreadable inputs are listed with the reason and skipped.
+    """
+    conn = open_db(db_path)
+    show_bar = sys.stderr.isatty() and not as_json
+    if show_bar:
+        with click.progressbar(length=0, label="ingesting", file=sys.stderr, show_pos=True) as bar:
+            summary = ingest_paths(conn, paths, workers=workers, progress=bar.update)
+    else:
+        summary = ingest_paths(conn, paths, workers=workers)
+    if as_json:
+        click.echo(_dump(summary.as_dict()))
+        return
+    click.echo(f"added {summary.added}, duplicates {summary.duplicates}, failed {len(summary.failed)} "
+               f"in {summary.seconds:.1f}s")
+    for failure in summary.failed:
+        click.echo(f"  failed: {failure.path}: {failure.reason}")
+
+
+# --- search -------------------------------------------------------------------------------------
+
+
+def _hit_dict(hit) -> dict:
+    return {
+        "article_id": hit.article_id, "title": hit.title, "url": hit.url, "published": hit.published,
+        "source": hit.source, "score": hit.score, "excerpt": hit.excerpt,
+        "highlights": [list(h) for h in hit.highlights],
+    }
+
+
+@main.command()
+@click.argument("query")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON (one object per query).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--since", help="Only articles published on or after this date (2021, 2021-07, 2021-07-01).")
+@click.option("--until", help="Only articles published on or before this date.")
+@click.option("--source", "sources", multiple=True, help="Only articles from this source (repeatable).")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--sql", "show_sql", is_flag=True, help="Print the generated SQL and FTS5 expression instead.")
+@friendly_errors
+def search(query: str, db_path: str, as_json: bool, limit: int, offset: int, since: str | None,
+           until: str | None, sources: tuple[str, ...], sort: str, show_sql: bool) -> None:
+    """Find articles by their words: words, "exact phrase", -excluded, since:, until:, source:.
+
+    QUERY "-" reads one query per line from standard input (with --json, one JSON line each).
+    """
+    conn = open_db(db_path)
+    extra = []
+    if since:
+        extra.append(f"since:{since}")
+    if until:
+        extra.append(f"until:{until}")
+    extra.extend(f"source:{s}" for s in sources)
+    color = sys.stdout.isatty()
+    for q in _queries(query):
+        full = " ".join([q, *extra])
+        if show_sql:
+            parsed = search_engine.parse_query(full)
+            click.echo(store.search_sql(parsed.filters, by_date=sort == "date"))
+            click.echo(f"-- :match = {search_engine.build_match(parsed)}")
+            continue
+        try:
+            result = search_engine.run(conn, full, limit=limit, offset=offset, by_date=sort == "date")
+        except ArchiveError as exc:
+            if query == "-" and as_json:
+                click.echo(_dump({"query": q, "error": str(exc)}))
+                continue
+            raise
+        if as_json:
+            click.echo(_dump({
+                "query": q, "total": result.total, "suggestion": result.suggestion,
+                "results": [_hit_dict(h) for h in result.results],
+            }))
+            continue
+        click.echo(f"{result.total} article(s) match «{q}»")
+        if result.suggestion:
+            click.echo(f"did you mean: {result.suggestion}")
+        for i, hit in enumerate(result.results, offset + 1):
+            meta = " · ".join(x for x in (hit.published, hit.source) if x)
+            click.echo(f"\n{i}. [{hit.article_id}] {hit.title}" + (f"  ({meta})" if meta else ""))
+            click.echo("   " + _highlight(hit.excerpt, hit.highlights, color))
+            if hit.url:
+                click.echo(f"   {hit.url}")
+
+
+# --- ask ------------------------------------------------------------------------------------------
+
+
+def render_answer_text(ans: qa_engine.Answer, color: bool) -> str:
+    """Return the terminal form of an answer: facts first, then excerpt, then source."""
+    lines = []
+    ar = ans.type and any("\u0600" <= ch <= "\u06ff" for ch in ans.question)
+    if ans.answer is None:
+        lines.append("لم أجد جوابا واضحا؛ هذه أقرب المقاطع:" if ar else "No clear answer found; the closest passages:")
+    else:
+        lines.append(("الجواب: " if ar else "Answer: ") + (click.style(ans.answer, bold=True) if color else ans.answer))
+        for f in ans.facts:
+            detail = f.label or f.value or ""
+            role = f" — {f.role}" if f.role else ""
+            extra = f" ({detail})" if detail and detail != f.text else ""
+            lines.append(f"  • {f.kind}: {f.text}{role}{extra}")
+        lines.append(f"  confidence {ans.confidence:.2f}")
+    for i, src in enumerate(ans.sources):
+        if i and ans.answer is not None:
+            break
+        lines.append("")
+        lines.append(_highlight(src.excerpt, src.highlights, color))
+        meta = " · ".join(x for x in (src.published, src.source) if x)
+        lines.append(f"— [{src.article_id}] {src.title}" + (f" ({meta})" if meta else ""))
+        if src.url:
+            lines.append(f"  {src.url}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("question")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (one object per question).")
+@click.option("--article", "article_ids", type=int, multiple=True, help="Answer only from these article ids.")
+@friendly_errors
+def ask(question: str, db_path: str, as_json: bool, article_ids: tuple[int, ...]) -> None:
+    """Answer a question from the archive: facts, the excerpt that proves them, the source.
+
+    QUESTION "-" reads one question per line from standard input.
+    """
+    conn = open_db(db_path)
+    color = sys.stdout.isatty()
+    for q in _queries(question):
+        ans = qa_engine.answer_question(conn, q, article_ids=list(article_ids) or None)
+        if as_json:
+            click.echo(_dump(ans.as_dict()))
+        else:
+            click.echo(render_answer_text(ans, color))
+
+
+# --- eval -----------------------------------------------------------------------------------------
+
+
+@main.command("eval")
+@click.argument("dataset", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Ask only the first N questions.")
+@click.option("--no-answers", is_flag=True, help="Measure retrieval only.")
+@friendly_errors
+def eval_command(dataset: str, as_json: bool, limit: int | None, no_answers: bool) -> None:
+    """Measure retrieval and answers on a SQuAD-format question set (in a temporary database)."""
+    from index.evaluation import evaluate
+
+    report = evaluate(dataset, answers=not no_answers, limit=limit)
+    if as_json:
+        click.echo(_dump(report.as_dict()))
+        return
+    click.echo(f"{report.dataset}: {report.paragraphs} paragraphs, {report.questions} questions "
+               f"(indexed in {report.ingest_seconds:.1f}s, {report.ms_per_question:.1f} ms/question)")
+    click.echo(f"recall@1 {report.recall_at_1:.3f}   recall@5 {report.recall_at_5:.3f}")
+    if report.by_type:
+        cols = ["questions", "recall_at_1", "excerpt_has_answer", "exact_match", "f1"]
+        click.echo("\n" + f"{'type':<8}" + "".join(f"{c:>20}" for c in cols))
+        for t, m in [*report.by_type.items(), ("all", {"questions": report.questions, **report.overall})]:
+            click.echo(f"{t:<8}" + "".join(
+                f"{m.get(c, float('nan')):>20.0f}" if c == "questions" else f"{m.get(c, float('nan')):>20.3f}"
+                for c in cols))
+
+
+# --- demo -----------------------------------------------------------------------------------------
+
+DEMO_SEARCHES = ["اتفاقية", "الربط الكهربائي", '"مليون دولار" -يورو', "energy minister"]
+DEMO_QUESTIONS = ["من وقع اتفاقية الربط الكهربائي؟", "متى بدأت المفاوضات؟", "كم قيمة المنحة الأوروبية؟",
+                  "How big is the AI fund?"]
+
+
+def sample_archive() -> Path:
+    """Return the folder of the bundled (fictional) sample articles."""
+    return Path(str(resources.files("index") / "samples"))
+
+
+@main.command()
+@db_option
+@click.option("--fresh/--keep", default=True, show_default=True, help="Start from an empty database.")
+@friendly_errors
+def demo(db_path: str, fresh: bool) -> None:
+    """Build a database from the bundled sample archive and show searches and answers."""
+    path = Path(db_path)
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    conn = open_db(db_path)
+    summary = ingest_paths(conn, [sample_archive()], workers=1)
+    click.echo(f"arshif demo: {summary.added} sample articles ingested into {path} "
+               f"({summary.duplicates} already there). The samples are fictional.\n")
+    color = sys.stdout.isatty()
+    for q in DEMO_SEARCHES:
+        result = search_engine.run(conn, q, limit=2)
+        click.echo(click.style(f"$ arshif search '{q}'", fg="cyan") if color else f"$ arshif search '{q}'")
+        click.echo(f"{result.total} article(s)")
+        for hit in result.results:
+            click.echo(f"  [{hit.article_id}] {hit.title} ({hit.published})")
+            click.echo("    " + _highlight(hit.excerpt, hit.highlights, color))
+        click.echo("")
+    for q in DEMO_QUESTIONS:
+        click.echo(click.style(f"$ arshif ask '{q}'", fg="cyan") if color else f"$ arshif ask '{q}'")
+        click.echo(render_answer_text(qa_engine.answer_question(conn, q), color))
+        click.echo("")
+    click.echo(f"Try: arshif search WORDS --db {path}   ·   arshif ask QUESTION --db {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,196 @@
+"""Arabic-first text analysis shared by indexing and querying.
+
+SQLite's stdlib binding cannot register an FTS5 tokenizer, so text is analysed here and the
+analysed form is indexed in shadow columns. The chain keeps **one output token per input token**
+(nothing is dropped or merged), so a token's position in the analysed text is its position in
+``tokenize(original)`` and any match maps back to the original characters.
+
+The chain, in order (see ``analyze``):
+
+1. ``tokenize``: words are runs of letters and digits *with the combining marks inside them*
+   (Python's ``\\w`` would split «وُقِّعت» at its harakat);
+2. ``normalize``: NFKC, strip harakat and tatweel, unify alef forms, Arabic-Indic and Persian
+   digits to ASCII, lowercase. Teh marbuta and alef maksura are kept for the stemmer, which
+   reads them as suffix signals;
+3. ``stem``: for Arabic, strip a glued conjunction/preposition + article (وال، بال، فال، كال، لل)
+   that Snowball leaves attached, then Snowball Arabic (PyStemmer, C speed); for Latin words,
+   Snowball English. Both are cached: news vocabulary repeats.
+4. ``fold``: ة → ه and ى → ي on the final form, so spelling variants meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+__all__ = [
+    "STOPWORDS",
+    "Token",
+    "analyze",
+    "analyze_text",
+    "fold",
+    "is_arabic",
+    "normalize",
+    "normalize_with_map",
+    "stem",
+    "term",
+    "terms_between",
+    "tokenize",
+]
+
+# --- code points -------------------------------------------------------------------------------
+TATWEEL = "\u0640"
+ALEF = "\u0627"
+ALEF_MADDA = "\u0622"
+ALEF_HAMZA_ABOVE = "\u0623"
+ALEF_HAMZA_BELOW = "\u0625"
+ALEF_WASLA = "\u0671"
+TEH_MARBUTA = "\u0629"
+HEH = "\u0647"
+ALEF_MAKSURA = "\u0649"
+YEH = "\u064a"
+
+# Harakat, Quranic marks, superscript alef: category Mn inside Arabic words.
+_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+_MARKS_RE = re.compile(f"[{_MARKS}{TATWEEL}]")
+# A word: letters/digits, with marks and tatweel allowed inside (but not alone).
+_WORD_RE = re.compile(rf"(?:[^\W_]|[{_MARKS}{TATWEEL}])*[^\W_](?:[^\W_]|[{_MARKS}{TATWEEL}])*")
+_ARABIC_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+# str.translate with a mapping costs a dict lookup per character; chained str.replace runs in C,
+# so whole-article normalisation (content hashes) stays cheap.
+_ALEF_FORMS = (ALEF_MADDA, ALEF_HAMZA_ABOVE, ALEF_HAMZA_BELOW, ALEF_WASLA)
+# Arabic-Indic and extended (Persian/Urdu) digits.
+_DIGITS = str.maketrans({**{chr(0x0660 + i): str(i) for i in range(10)},
+                         **{chr(0x06F0 + i): str(i) for i in range(10)}})
+_DIGIT_RE = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
+
+# Glued conjunction/preposition + article that Snowball keeps («والمغرب» stays whole).
+# Longest first; each needs at least three letters left, so short words such as «والي» survive.
+_ARTICLE_PREFIXES = ("وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل")
+_MIN_STEM = 3
+
+# Function words dropped from *queries* only (documents keep every token for the mapping).
+STOPWORDS = frozenset(
+    """
+    في من على الى إلى عن مع ما ماذا لماذا متى اين أين كيف كم هل من هو هي هم هن انا نحن انت
+    التي الذي الذين اللذين اللتين اللواتي هذا هذه ذلك تلك هؤلاء اولئك ان أن إن كان كانت يكون
+    قد لقد و او أو ثم بل لا لم لن ليس غير بين عند عندما حتى اذا إذا لكن كل بعض اي أي أية
+    ايضا أيضا فيه فيها منه منها عليه عليها به بها له لها لهم الي
+    وما ومن ومتى واين وأين وكيف وكم وهل فما فمن
+    the a an of in on at to for from by with and or is are was were be been being do does did
+    what who whom whose when where which why how many much that this these those it its as into
+    about than then there their they he she his her we you i not no
+    """.split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of the original text: its span there and its analysed form (the index term)."""
+
+    start: int
+    end: int
+    text: str
+    term: str
+
+
+def is_arabic(text: str) -> bool:
+    """True when the text holds any Arabic-script letter."""
+    return _ARABIC_RE.search(text) is not None
+
+
+def normalize(text: str) -> str:
+    """Return text with marks and tatweel removed, alef/digits unified and case folded.
+
+    Teh marbuta and alef maksura are kept here (``fold`` unifies them) because the stemmer
+    reads them as suffixes; use ``fold(normalize(x))`` to compare spellings.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _MARKS_RE.sub("", text)
+    for form in _ALEF_FORMS:
+        text = text.replace(form, ALEF)
+    if _DIGIT_RE.search(text):
+        text = text.translate(_DIGITS)
+    return text.lower()
+
+
+def fold(text: str) -> str:
+    """Return text with ة→ه and ى→ي, the spelling variants writers mix freely."""
+    return text.replace(TEH_MARBUTA, HEH).replace(ALEF_MAKSURA, YEH)
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Return ``fold(normalize(text))`` and, for each output character, its index in ``text``.
+
+    The map has one extra entry (``len(text)``) so an end offset maps too. Extractors run their
+    patterns on the normalised text and report spans in the original.
+    """
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        norm = fold(normalize(ch))
+        for c in norm:
+            out.append(c)
+            index.append(i)
+    index.append(len(text))
+    return "".join(out), index
+
+
+_AR_STEMMER = Stemmer.Stemmer("arabic")
+_EN_STEMMER = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=400_000)
+def stem(word: str) -> str:
+    """Return the index term of one normalised word (never empty for a non-empty word)."""
+    if not word:
+        return word
+    if is_arabic(word):
+        for prefix in _ARTICLE_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= _MIN_STEM:
+                word = "ال" + word[len(prefix) :]
+                break
+        stemmed = _AR_STEMMER.stemWord(word)
+    elif word.isdigit():
+        return word
+    else:
+        stemmed = _EN_STEMMER.stemWord(word)
+    return fold(stemmed) or fold(word)
+
+
+@lru_cache(maxsize=400_000)
+def term(word: str) -> str:
+    """Return the index term of a raw word as written (normalise, stem, fold).
+
+    A term is exactly one FTS5 unicode61 token (letters and digits only), or the positions of
+    the shadow column would drift from the original text.
+    """
+    t = stem(normalize(word))
+    if not t.isalnum():
+        t = "".join(c for c in t if c.isalnum())
+    return t or "x"
+
+
+def tokenize(text: str) -> list[Token]:
+    """Return the words of ``text`` with their character spans and index terms."""
+    return [Token(m.start(), m.end(), m.group(), term(m.group())) for m in _WORD_RE.finditer(text)]
+
+
+def terms_between(text: str, start: int = 0, end: int | None = None) -> list[str]:
+    """Return the index terms of ``text[start:end]`` (the fast path of indexing: no spans)."""
+    return list(map(term, _WORD_RE.findall(text, start, len(text) if end is None else end)))
+
+
+def analyze(text: str) -> list[str]:
+    """Return the index terms of ``text``, one per token of ``tokenize(text)``."""
+    return [t.term for t in tokenize(text)]
+
+
+def analyze_text(text: str) -> str:
+    """Return the analysed text stored in the FTS shadow column (terms joined by spaces)."""
+    return " ".join(analyze(text))

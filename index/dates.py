@@ -1,0 +1,740 @@
+"""Date expressions in Arabic and English news text, resolved against the publication date.
+
+``dateparser`` reads a whole string as one date, so in running text it misses «مطلع يوليو/تموز
+الماضي», reads «الخميس المقبل» as a past Thursday, splits «اليوم الثلاثاء» and ignores the Levantine
+months (DESIGN §3). Phrases are therefore found by rules kept as data tables below; ``dateparser`` is
+only the last resort of ``parse_date`` for odd metadata strings.
+
+The pipeline of ``extract_dates``, in order:
+
+1. normalise once (``_Normalized``): the same output as ``analysis.normalize_with_map`` (harakat and
+   tatweel gone, alef/ة/ى/digits unified, lowercase) but built with C-speed string calls, so spans
+   map back to the original text;
+2. prefilter (``_TRIGGER``): every phrase holds an anchor word (a month, weekday, «أمس», «عام»...) or a
+   numeric date; a text without one costs one regex search;
+3. around each anchor, try the combined regex (``_COMBINED``) at the few word starts just before it.
+   Its branches are ordered most specific first («اليوم الثلاثاء» before «اليوم»), so the first match
+   is the longest; each branch re-parses its match with its own regex and resolves it to a period.
+   A branch that matches but does not validate («مارس» the verb, «31 فبراير») falls through to the
+   next branches at the same position.
+"""
+
+from __future__ import annotations
+
+import calendar
+import email.utils
+import logging
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from hijridate import Gregorian, Hijri
+
+from index.analysis import fold, normalize, normalize_with_map
+
+__all__ = ["DateMention", "extract_dates", "format_date", "parse_date", "parse_date_bound"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """One date phrase of a text, with the calendar period it denotes."""
+
+    start: int  # span in the original text
+    end: int
+    text: str  # the phrase as written
+    value: date  # first day of the period
+    end_value: date  # last day (== value for precision "day")
+    precision: str  # "day" | "week" | "part_of_month" | "month" | "year"
+    relative: bool  # resolved against the reference date
+
+
+# --- tables: every name as it looks after normalisation (alef unified, ة→ه, ى→ي, no marks) ---------
+
+# Both Arabic month-name sets, plus the Maghreb names met in pan-Arab wires.
+AR_MONTHS: Mapping[int, tuple[str, ...]] = {
+    1: ("يناير", "كانون الثاني", "كانون ثاني", "جانفي"),
+    2: ("فبراير", "فبرير", "شباط", "فيفري"),
+    3: ("مارس", "اذار"),
+    4: ("ابريل", "نيسان", "افريل"),
+    5: ("مايو", "ايار", "ماي"),
+    6: ("يونيو", "يونيه", "حزيران", "جوان"),
+    7: ("يوليو", "يوليه", "تموز", "جويليه", "يوليوز"),
+    8: ("اغسطس", "اب", "اوت", "غشت"),
+    9: ("سبتمبر", "ايلول", "شتنبر"),
+    10: ("اكتوبر", "تشرين الاول", "تشرين اول"),
+    11: ("نوفمبر", "تشرين الثاني", "تشرين ثاني", "نونبر"),
+    12: ("ديسمبر", "كانون الاول", "كانون اول", "دجنبر"),
+}
+HIJRI_MONTHS: Mapping[int, tuple[str, ...]] = {
+    1: ("محرم",),
+    2: ("صفر",),
+    3: ("ربيع الاول", "ربيع اول"),
+    4: ("ربيع الاخر", "ربيع الثاني", "ربيع ثاني", "ربيع اخر"),
+    5: ("جمادي الاولي", "جمادي الاول", "جمادي اولي"),
+    6: ("جمادي الاخره", "جمادي الاخر", "جمادي الثانيه", "جمادي الثاني"),
+    7: ("رجب",),
+    8: ("شعبان",),
+    9: ("رمضان",),
+    10: ("شوال",),
+    11: ("ذو القعده", "ذي القعده", "ذا القعده"),
+    12: ("ذو الحجه", "ذي الحجه", "ذا الحجه"),
+}
+EN_MONTHS: Mapping[int, tuple[str, ...]] = {
+    1: ("january", "jan"),
+    2: ("february", "feb"),
+    3: ("march", "mar"),
+    4: ("april", "apr"),
+    5: ("may",),
+    6: ("june", "jun"),
+    7: ("july", "jul"),
+    8: ("august", "aug"),
+    9: ("september", "sept", "sep"),
+    10: ("october", "oct"),
+    11: ("november", "nov"),
+    12: ("december", "dec"),
+}
+# Month names that are also ordinary words (آب/أب "father", نيسان the carmaker, ماي/جوان names, "may",
+# abbreviations): they count only with a day, a year, a modifier, a part word or a dual form.
+AMBIGUOUS_MONTHS = frozenset(
+    {"اب", "نيسان", "ماي", "جوان", "اوت", "صفر", "رجب", "may", "mar", "jan", "feb", "apr", "jun", "jul"}
+    | {"aug", "sep", "sept", "oct", "nov", "dec"}
+)
+
+# Weekday stems after «ال»; Monday is 0 as in ``date.weekday()``.
+AR_WEEKDAYS: Mapping[str, int] = {
+    "اثنين": 0, "ثلاثاء": 1, "اربعاء": 2, "خميس": 3, "جمعه": 4, "سبت": 5, "احد": 6,
+}  # fmt: skip
+EN_WEEKDAYS: Mapping[str, int] = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+}  # fmt: skip
+EN_WEEKDAY_ABBREVIATIONS = ("mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun")
+# «الاثنين» is also "the two" and «الأحد» "the One": after these words they are not weekdays.
+AR_WEEKDAY_BLOCKERS = frozenset({"بين", "كلا", "كل", "هذين", "هذان", "احد", "اي", "الواحد"})
+
+# -1 past, 0 current, +1 next. Arabic forms also take the feminine ending (المقبلة، الماضية).
+AR_MODIFIERS: Mapping[str, int] = {
+    "الماضي": -1, "المنصرم": -1, "الفائت": -1, "المقبل": 1, "القادم": 1, "الجاري": 0, "الحالي": 0,
+}  # fmt: skip
+EN_MODIFIERS: Mapping[str, int] = {"last": -1, "past": -1, "next": 1, "coming": 1, "this": 0, "current": 0}
+
+AR_PARTS: Mapping[str, str] = {
+    "مطلع": "early", "اوائل": "early", "بدايه": "early", "بدايات": "early", "مستهل": "early",
+    "بدء": "early", "منتصف": "mid", "اواسط": "mid", "اواخر": "late", "نهايه": "late", "اخر": "late",
+    "ختام": "late",
+}  # fmt: skip
+EN_PARTS: Mapping[str, str] = {
+    "early": "early", "beginning of": "early", "start of": "early", "mid": "mid", "middle of": "mid",
+    "late": "late", "end of": "late",
+}  # fmt: skip
+# Part of a month as day ranges (None = the month's last day); part of a year as month ranges.
+PART_DAYS: Mapping[str, tuple[int, int | None]] = {"early": (1, 10), "mid": (11, 20), "late": (21, None)}
+PART_MONTHS: Mapping[str, tuple[int, int]] = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}
+
+AR_UNITS: Mapping[str, str] = {"شهر": "month", "عام": "year", "سنه": "year", "اسبوع": "week"}
+EN_UNITS: Mapping[str, str] = {"week": "week", "month": "month", "year": "year"}
+# Arab calendars (Egypt, the Gulf) start the week on Saturday; English text follows ISO (Monday).
+WEEK_START = {"ar": 5, "en": 0}
+
+# Time of day before a day word or weekday: «صباح اليوم», «مساء أمس», «يوم الخميس».
+AR_TIMES_OF_DAY = ("صباح", "مساء", "ظهر", "ظهيره", "عصر", "فجر", "ليله", "ليل", "يوم")
+# Words before a bare month name that make it a date («في يوليو»), not a verb («مارس ضغوطا»).
+AR_PREPOSITIONS = frozenset({"في", "خلال", "منذ", "حتي", "قبل", "بعد", "مع", "الي", "طيله", "طوال"})
+EN_PREPOSITIONS = frozenset(
+    {"in", "since", "until", "till", "by", "during", "from", "before", "after", "through", "throughout"}
+)
+
+_AR_UNIT_ORDINALS = ("الاول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن", "التاسع")
+
+
+def _ar_ordinals() -> dict[str, int]:
+    """Return the day ordinals 1-31 («الأول», «الحادي عشر», «الثاني والعشرين»...)."""
+    compound = ("الحادي", *_AR_UNIT_ORDINALS[1:])
+    table = {word: i for i, word in enumerate(_AR_UNIT_ORDINALS, 1)} | {"اول": 1, "العاشر": 10}
+    table |= {f"{word} عشر": 11 + i for i, word in enumerate(compound)}
+    table |= {"العشرين": 20, "الثلاثين": 30, "الحادي والثلاثين": 31}
+    table |= {f"{word} والعشرين": 21 + i for i, word in enumerate(compound)}
+    return table
+
+
+AR_ORDINALS: Mapping[str, int] = _ar_ordinals()
+
+# Output names (with hamza, the spelling readers expect).
+_AR_OUT_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
+                  "أكتوبر", "نوفمبر", "ديسمبر")  # fmt: skip
+_OUT_PARTS = {"ar": {"early": "أوائل", "mid": "منتصف", "late": "أواخر"},
+              "en": {"early": "early", "mid": "mid", "late": "late"}}  # fmt: skip
+
+# --- regex building blocks (run on normalised text) -----------------------------------------------
+
+_SP = r"[ \t\u200e\u200f]{1,3}"  # bounded, so a run of spaces cannot make backtracking quadratic
+_OSP = r"[ \t\u200e\u200f]{0,3}"
+_NL = r"(?![^\W\d_])"  # no letter follows («يوليو2021» is fine)
+_NW = r"(?!\w)"
+_ND = r"(?!\d)"
+_CL = r"[وف]?[بل]?"  # glued conjunction/preposition: «وبيوليو», «لعام»
+_ART = r"(?:[وف]?[بك]?ال|[وف]?لل)"  # article, possibly after و/ف/ب/ك, or «لل»
+_DAY = r"(?:3[01]|[12]\d|0?[1-9])(?!\d)"
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """Return a trie-shaped regex of ``words``: Python's re tests flat alternations one by one."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        alts = [(_SP if ch == " " else re.escape(ch)) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return "(?:" + emit(trie) + ")"
+
+
+def _with_feminine(table: Mapping[str, int]) -> dict[str, int]:
+    return dict(table) | {word + "ه": v for word, v in table.items()}
+
+
+_AR_MOD_TABLE = _with_feminine(AR_MODIFIERS)
+_MONTH_LOOKUP: dict[str, tuple[str, int]] = {
+    name: ("g", n) for n, names in AR_MONTHS.items() for name in names
+} | {name: ("h", n) for n, names in HIJRI_MONTHS.items() for name in names}
+_EN_MONTH_LOOKUP = {name: n for n, names in EN_MONTHS.items() for name in names}
+_EN_WEEKDAY_LOOKUP = dict(EN_WEEKDAYS) | {
+    abbr: EN_WEEKDAYS[day] for abbr in EN_WEEKDAY_ABBREVIATIONS for day in EN_WEEKDAYS if day.startswith(abbr)
+}
+
+_AR_MONTH = _alternation(_MONTH_LOOKUP)
+_AR_GREG_MONTH = _alternation(n for names in AR_MONTHS.values() for n in names)
+_AR_WEEKDAY = _ART + _alternation(AR_WEEKDAYS)
+_AR_MOD = _alternation(_AR_MOD_TABLE)
+_AR_PART = _CL + _alternation(AR_PARTS)
+_AR_DAYNUM = rf"(?:{_DAY}|{_alternation(AR_ORDINALS)}{_NW})"
+_AR_YEARWORD = r"(?:ال)?(?:عام|سنه)"
+_AR_TOD = r"[وف]?" + _alternation(AR_TIMES_OF_DAY)
+_HIJRI_MARK = r"(?:ه|هجري|هجريه|للهجره)" + _NW
+_EN_MONTH = _alternation(_EN_MONTH_LOOKUP)
+_EN_WEEKDAY = _alternation(EN_WEEKDAYS)
+_EN_ANY_WEEKDAY = _alternation(_EN_WEEKDAY_LOOKUP)
+_EN_MOD = _alternation(EN_MODIFIERS)
+_EN_PART = rf"(?:the{_SP})?(?P<part>{_alternation(EN_PARTS)})(?:{_SP}|-)"
+_EN_ORD = r"(?:st|nd|rd|th)?"
+
+# One pattern per branch, most specific first (see the module docstring). Group names are local.
+_P_AR_DATE = (
+    rf"(?:(?P<wd>{_AR_WEEKDAY}){_OSP}[،,]?{_OSP}(?:الموافق{_SP})?)?"
+    rf"(?:(?P<part>{_AR_PART}){_SP}(?:من{_SP})?)?"
+    rf"(?:(?P<day>{_AR_DAYNUM}){_OSP}(?:من{_SP})?)?"
+    rf"(?:(?P<shahr>{_CL}شهر){_SP})?"
+    rf"(?P<cl>{_CL})(?P<month>{_AR_MONTH}){_NL}"
+    rf"(?:{_OSP}(?:/|\(){_OSP}(?P<month2>{_AR_GREG_MONTH}){_NL}(?:{_OSP}\))?)?"
+    rf"(?:{_OSP}[،,]?{_OSP}(?:من{_SP})?(?:{_AR_YEARWORD}{_OSP})?(?P<year>[12]\d\d\d){_ND}"
+    rf"(?:{_OSP}(?:(?P<hmark>{_HIJRI_MARK})|م{_NW}|ميلادي(?:ه)?{_NW}))?"
+    rf"|{_SP}(?:من{_SP})?{_AR_YEARWORD}{_SP}(?P<ymod>{_AR_MOD}){_NW}"
+    rf"|{_SP}(?P<mod>{_AR_MOD}){_NW})?"
+)
+_P_EN_DATE = (
+    rf"(?:(?P<wd>{_EN_ANY_WEEKDAY})\.?,?{_SP})?"
+    rf"(?:(?P<mod>{_EN_MOD}){_SP})?"
+    rf"(?:{_EN_PART})?"
+    rf"(?:(?P<day>{_DAY}){_EN_ORD}{_SP}(?:of{_SP})?)?"
+    rf"(?P<month>{_EN_MONTH}){_NW}\.?"
+    rf"(?:{_SP}(?P<day2>{_DAY}){_EN_ORD}{_NW})?"
+    rf"(?:,?{_SP}(?:of{_SP})?(?P<year>[12]\d\d\d){_ND})?"
+)
+_P_NUMERIC = (
+    r"(?:(?P<y>[12]\d\d\d)(?P<s1>[-/.])(?P<m>1[0-2]|0?[1-9])(?P=s1)(?P<d>3[01]|[12]\d|0?[1-9])"
+    r"|(?P<a>\d\d?)(?P<s2>[-/.])(?P<b>\d\d?)(?P=s2)(?P<y2>[12]\d\d\d))(?![\d/])"
+)
+_P_AR_YEAR = (
+    rf"(?:(?P<part>{_AR_PART}){_SP}(?:من{_SP})?)?"
+    rf"(?:(?P<kw>{_CL}{_AR_YEARWORD}){_OSP})?"
+    rf"(?P<year>[12]\d\d\d){_ND}(?:{_OSP}(?P<hmark>{_HIJRI_MARK}))?"
+)
+_P_AR_UNIT = (
+    rf"(?:(?P<part>{_AR_PART}){_SP}(?:من{_SP})?)?"
+    rf"(?:(?P<this>[وف]?(?:هذا|هذه)){_SP})?"
+    rf"{_ART}(?P<unit>{_alternation(AR_UNITS)}){_NW}"
+    rf"(?:{_SP}(?P<mod>{_AR_MOD}){_NW})?"
+)
+_P_AR_WEEKDAY = (
+    rf"(?:(?P<tod>{_ART}يوم|{_AR_TOD}){_OSP}(?P<open>\()?{_OSP})?"
+    rf"(?P<wd>{_AR_WEEKDAY}){_NW}(?(open){_OSP}\))"
+    rf"(?:{_SP}(?P<mod>{_AR_MOD}){_NW})?"
+)
+# Relative day words as (group, pattern, offset in days); «غد» alone is "the future", see _ar_relday.
+_AR_DAY_WORDS = (
+    ("ab", rf"اول{_SP}(?:من{_SP})?(?:ال)?امس|(?:ال)?امس{_SP}الاول", -2),
+    ("bt", rf"بعد{_SP}(?:ال)?غد", 2),
+    ("y", rf"[وف]?(?:بال|ال)?امس|{_ART}بارحه", -1),
+    ("t", r"[وف]?غدا", 1),
+    ("tt", r"[وف]?(?:ال)?غد", 1),
+    ("d", rf"{_ART}يوم", 0),
+)
+_EN_DAY_WORDS = (
+    ("ab", rf"the{_SP}day{_SP}before{_SP}yesterday", -2),
+    ("bt", rf"the{_SP}day{_SP}after{_SP}tomorrow", 2),
+    ("y", rf"yesterday|last{_SP}night", -1),
+    ("t", r"tomorrow", 1),
+    ("d", rf"today|tonight|this{_SP}(?:morning|afternoon|evening)", 0),
+)
+
+
+def _day_words(table: tuple[tuple[str, str, int], ...]) -> str:
+    return "(?:" + "|".join(f"(?P<{g}>{p})" for g, p, _ in table) + ")"
+
+
+_P_AR_RELDAY = rf"(?:(?P<tod>{_AR_TOD}){_SP})?{_day_words(_AR_DAY_WORDS)}{_NW}"
+_P_EN_YEAR = rf"(?:{_EN_PART})?(?P<year>[12]\d\d\d){_ND}(?![.,]\d)"
+_P_EN_UNIT = (
+    rf"(?:{_EN_PART})?(?:the{_SP})?(?P<mod>{_EN_MOD}){_SP}(?P<unit>{_alternation(EN_UNITS)}){_NW}"
+)
+_P_EN_WEEKDAY = rf"(?:(?P<mod>{_EN_MOD}){_SP})?(?P<wd>{_EN_WEEKDAY}){_NW}"
+_P_EN_RELDAY = rf"{_day_words(_EN_DAY_WORDS)}{_NW}"
+
+# The prefilter: anchor words every phrase contains, and numeric dates/years.
+_TRIGGER_WORDS = (
+    {w for names in (*AR_MONTHS.values(), *HIJRI_MONTHS.values()) for n in names for w in n.split()}
+    - {"الاول", "اول", "الثاني", "ثاني", "الاخر", "اخر", "الاخره", "الثانيه", "الاولي", "اولي", "ذو", "ذي", "ذا"}
+) | {w for names in EN_MONTHS.values() for w in names} | set(AR_UNITS) | set(EN_UNITS) | set(
+    _EN_WEEKDAY_LOOKUP
+) | {"امس", "بارحه", "غدا", "غد", "يوم", "yesterday", "today", "tomorrow", "tonight", "morning",
+     "afternoon", "evening", "night"}  # fmt: skip
+_TRIGGER = re.compile(
+    rf"(?<!\w)(?:[وفبلك]{{0,3}}(?:ال)?{_alternation(_TRIGGER_WORDS)}{_NW}"
+    rf"|{_ART}{_alternation(AR_WEEKDAYS)}{_NW}|\d\d?\d?\d?[-/.]\d\d?[-/.]\d|[12]\d\d\d{_ND})"
+)
+_LOOKBACK = 64  # characters before an anchor where a phrase may start («الخميس، الحادي والعشرين من»)
+_WORD_START = re.compile(r"(?<!\w)\w")
+_PREV_WORD = re.compile(r"(\w+)\W{0,3}$")
+
+
+# --- resolution -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Period:
+    value: date
+    end_value: date
+    precision: str
+    relative: bool = False
+    hijri: bool = False
+
+
+def _greg(g: Gregorian) -> date:
+    return date(*g.datetuple())
+
+
+def _lookup(table: Mapping[str, object], word: str | None) -> object | None:
+    """Return ``table[word]``, allowing up to two glued particles (و ف ب ل ك) before it."""
+    if not word:
+        return None
+    word = " ".join(word.split())
+    for k in range(3):
+        if word[k:] in table and all(c in "وفبلك" for c in word[:k]):
+            return table[word[k:]]
+    return None
+
+
+def _prev_word(text: str, start: int) -> str:
+    m = _PREV_WORD.search(text, max(0, start - 24), start)
+    return m.group(1) if m else ""
+
+
+def _month_period(cal: str, year: int, month: int, day: int | None, part: str | None) -> _Period | None:
+    """Return the Gregorian period of a day, part of a month or month in either calendar."""
+    try:
+        if cal == "h":
+            length = Hijri(year, month, 1).month_length()
+
+            def to_date(d: int) -> date:
+                return _greg(Hijri(year, month, d).to_gregorian())
+        else:
+            length = calendar.monthrange(year, month)[1]
+
+            def to_date(d: int) -> date:
+                return date(year, month, d)
+
+        if day is not None:
+            return _Period(to_date(day), to_date(day), "day", hijri=cal == "h") if day <= length else None
+        if part is not None:
+            lo, hi = PART_DAYS[part]
+            return _Period(to_date(lo), to_date(min(hi or length, length)), "part_of_month", hijri=cal == "h")
+        return _Period(to_date(1), to_date(length), "month", hijri=cal == "h")
+    except (ValueError, OverflowError):
+        return None
+
+
+def _year_period(cal: str, year: int, part: str | None) -> _Period | None:
+    """Return a year (or its early/mid/late third, still precision "year") as a Gregorian period."""
+    lo, hi = PART_MONTHS[part] if part else (1, 12)
+    first, last = _month_period(cal, year, lo, None, None), _month_period(cal, year, hi, None, None)
+    if first is None or last is None:
+        return None
+    return _Period(first.value, last.end_value, "year", hijri=cal == "h")
+
+
+def _calendar_year(cal: str, ref: date) -> int | None:
+    if cal == "g":
+        return ref.year
+    try:
+        return Gregorian(ref.year, ref.month, ref.day).to_hijri().year
+    except (ValueError, OverflowError):
+        return None
+
+
+def _distance(p: _Period, ref: date) -> int:
+    if p.value <= ref <= p.end_value:
+        return 0
+    return min(abs((p.value - ref).days), abs((p.end_value - ref).days))
+
+
+def _choose(make: Callable[[int], _Period | None], base: int, mod: int | None, ref: date) -> _Period | None:
+    """Pick the year for a period named without one, relative to the reference date.
+
+    -1 (الماضي/last): the latest that ended before the reference; +1: the earliest that starts after it;
+    0: the reference's own year; None: the nearest (news reports the recent past, so ties go back).
+    """
+    if mod == 0:
+        found = make(base)
+    else:
+        periods = [p for y in range(base - 2, base + 3) if (p := make(y)) is not None]
+        if mod == -1:
+            found = next((p for p in reversed(periods) if p.end_value < ref), None)
+        elif mod == 1:
+            found = next((p for p in periods if p.value > ref), None)
+        else:
+            found = min(periods, key=lambda p: (_distance(p, ref), p.value > ref), default=None)
+    return replace(found, relative=True) if found else None
+
+
+def _resolve_month_phrase(
+    cal: str, month: int, day: int | None, part: str | None, year: int | None, mod: int | None,
+    ymod: int | None, ref: date | None,
+) -> _Period | None:  # fmt: skip
+    if year is not None:
+        return _month_period(cal, year, month, day, part)
+    if ref is None or (base := _calendar_year(cal, ref)) is None:
+        return None
+    if ymod is not None:
+        found = _month_period(cal, base + ymod, month, day, part)
+        return replace(found, relative=True) if found else None
+    return _choose(lambda y: _month_period(cal, y, month, day, part), base, mod, ref)
+
+
+def _relative_unit(unit: str, mod: int, part: str | None, ref: date, lang: str) -> _Period | None:
+    """Return this/last/next week, month or year; a part word narrows a month or a year."""
+    if unit == "week":
+        start = ref - timedelta(days=(ref.weekday() - WEEK_START[lang]) % 7) + timedelta(weeks=mod)
+        return _Period(start, start + timedelta(days=6), "week", relative=True)
+    if unit == "month":
+        y, m = divmod(ref.year * 12 + ref.month - 1 + mod, 12)
+        found = _month_period("g", y, m + 1, None, part)
+    else:
+        found = _year_period("g", ref.year + mod, part)
+    return replace(found, relative=True) if found else None
+
+
+def _weekday(wd: int, mod: int | None, ref: date) -> _Period:
+    """Return the day named by a weekday: next/last occurrence, else the nearest past one (news)."""
+    if mod == 1:
+        day = ref + timedelta(days=(wd - ref.weekday() - 1) % 7 + 1)
+    elif mod == -1:
+        day = ref - timedelta(days=(ref.weekday() - wd - 1) % 7 + 1)
+    elif mod == 0:
+        day = ref + timedelta(days=(wd - ref.weekday()) % 7)
+    else:  # «يوم الأحد», «اليوم الثلاثاء», "on Monday": today or within the past week
+        day = ref - timedelta(days=(ref.weekday() - wd) % 7)
+    return _Period(day, day, "day", relative=True)
+
+
+def _day(period_day: date) -> _Period:
+    return _Period(period_day, period_day, "day", relative=True)
+
+
+# --- branches: each takes its own match and the reference date, returns a period or None ----------
+
+
+def _ar_date(m: re.Match[str], ref: date | None) -> _Period | None:
+    g = m.groupdict()
+    month_name = " ".join(g["month"].split())
+    cal, month = _MONTH_LOOKUP[month_name]
+    day = int(g["day"]) if g["day"] and g["day"].isdigit() else _lookup(AR_ORDINALS, g["day"])
+    if g["wd"] and day is None:
+        return None  # a weekday before a month alone is two phrases; the weekday branch takes it
+    part = _lookup(AR_PARTS, g["part"])
+    year = int(g["year"]) if g["year"] else None
+    mod, ymod = _AR_MOD_TABLE.get(g["mod"] or ""), _AR_MOD_TABLE.get(g["ymod"] or "")
+    strong = any(x is not None for x in (day, part, year, mod, ymod, g["month2"], g["shahr"]))
+    if month_name in AMBIGUOUS_MONTHS and (g["cl"] or not strong):
+        return None
+    if cal == "h" and not (day or year or part or mod is not None):
+        return None  # «شهر رمضان» is the season, not a dated event
+    if not strong and not g["cl"] and _lookup(dict.fromkeys(AR_PREPOSITIONS), _prev_word(m.string, m.start())) is None:
+        return None  # «مارس» alone is usually the verb
+    if cal == "g" and g["hmark"]:
+        return None
+    return _resolve_month_phrase(cal, month, day, part, year, mod, ymod, ref)
+
+
+def _en_date(m: re.Match[str], ref: date | None) -> _Period | None:
+    g = m.groupdict()
+    day_text = g["day"] or g["day2"]
+    if g["wd"] and not day_text:
+        return None
+    day = int(day_text) if day_text else None
+    part = EN_PARTS.get(" ".join(g["part"].split())) if g["part"] else None
+    year = int(g["year"]) if g["year"] else None
+    mod = EN_MODIFIERS.get(g["mod"] or "")
+    strong = any(x is not None for x in (day, part, year, mod))
+    if not strong and (g["month"] in AMBIGUOUS_MONTHS or _prev_word(m.string, m.start()) not in EN_PREPOSITIONS):
+        return None
+    return _resolve_month_phrase("g", _EN_MONTH_LOOKUP[g["month"]], day, part, year, mod, None, ref)
+
+
+def _numeric(m: re.Match[str], ref: date | None) -> _Period | None:
+    g = m.groupdict()
+    if g["y"]:
+        y, mo, d = int(g["y"]), int(g["m"]), int(g["d"])
+    else:  # day first (Arabic and British usage); month first only when the day cannot be a month
+        a, b, y = int(g["a"]), int(g["b"]), int(g["y2"])
+        d, mo = (a, b) if b <= 12 else (b, a)
+    return _month_period("g", y, mo, d, None) if 1 <= mo <= 12 and d >= 1 else None
+
+
+def _ar_year(m: re.Match[str], ref: date | None) -> _Period | None:
+    g = m.groupdict()
+    if not (g["part"] or g["kw"] or g["hmark"]):
+        return None  # a bare four-digit number is usually a quantity
+    return _year_period("h" if g["hmark"] else "g", int(g["year"]), _lookup(AR_PARTS, g["part"]))
+
+
+def _ar_unit(m: re.Match[str], ref: date | None) -> _Period | None:
+    g = m.groupdict()
+    mod = _AR_MOD_TABLE.get(g["mod"] or "")
+    if ref is None or (mod is None and not g["this"] and not g["part"]):
+        return None  # «العام» alone is not a date
+    unit = AR_UNITS[g["unit"]]
+    return _relative_unit(unit, mod or 0, _lookup(AR_PARTS, g["part"]), ref, "ar")
+
+
+def _ar_weekday(m: re.Match[str], ref: date | None) -> _Period | None:
+    g = m.groupdict()
+    stem = re.sub(f"^{_ART}", "", g["wd"])
+    mod = _AR_MOD_TABLE.get(g["mod"] or "")
+    if ref is None:
+        return None
+    if not g["tod"] and mod is None and stem in ("اثنين", "احد"):
+        if _prev_word(m.string, m.start()) in AR_WEEKDAY_BLOCKERS:
+            return None
+    return _weekday(AR_WEEKDAYS[stem], mod, ref)
+
+
+def _relday(table: tuple[tuple[str, str, int], ...]) -> Callable[[re.Match[str], date | None], _Period | None]:
+    def resolve(m: re.Match[str], ref: date | None) -> _Period | None:
+        group = next(g for g, _, _ in table if m.group(g))
+        if ref is None or (group == "tt" and not m.groupdict().get("tod")):
+            return None
+        offset = next(o for g, _, o in table if g == group)
+        return _day(ref + timedelta(days=offset))
+
+    return resolve
+
+
+def _en_year(m: re.Match[str], ref: date | None) -> _Period | None:
+    if not m.group("part") and _prev_word(m.string, m.start()) not in EN_PREPOSITIONS:
+        return None
+    return _year_period("g", int(m.group("year")), EN_PARTS.get(" ".join((m.group("part") or "").split())))
+
+
+def _en_unit(m: re.Match[str], ref: date | None) -> _Period | None:
+    if ref is None:
+        return None
+    part = EN_PARTS.get(" ".join((m.group("part") or "").split()))
+    return _relative_unit(EN_UNITS[m.group("unit")], EN_MODIFIERS[m.group("mod")], part, ref, "en")
+
+
+def _en_weekday(m: re.Match[str], ref: date | None) -> _Period | None:
+    if ref is None:
+        return None
+    return _weekday(EN_WEEKDAYS[m.group("wd")], EN_MODIFIERS.get(m.group("mod") or ""), ref)
+
+
+_Resolver = Callable[[re.Match[str], "date | None"], "_Period | None"]
+_BRANCHES: tuple[tuple[str, _Resolver], ...] = (
+    (_P_AR_DATE, _ar_date),
+    (_P_EN_DATE, _en_date),
+    (_P_NUMERIC, _numeric),
+    (_P_AR_YEAR, _ar_year),
+    (_P_AR_UNIT, _ar_unit),
+    (_P_AR_WEEKDAY, _ar_weekday),
+    (_P_AR_RELDAY, _relday(_AR_DAY_WORDS)),
+    (_P_EN_YEAR, _en_year),
+    (_P_EN_UNIT, _en_unit),
+    (_P_EN_WEEKDAY, _en_weekday),
+    (_P_EN_RELDAY, _relday(_EN_DAY_WORDS)),
+)
+_BRANCH_RES = tuple(re.compile(pattern) for pattern, _ in _BRANCHES)
+
+
+def _combined() -> re.Pattern[str]:
+    """Return all branches as one regex; group names get a branch prefix to stay unique."""
+    parts = []
+    for i, (pattern, _) in enumerate(_BRANCHES):
+        local = re.sub(r"\(\?P<(\w+)>", rf"(?P<b{i}_\1>", pattern)
+        local = re.sub(r"\(\?P=(\w+)\)", rf"(?P=b{i}_\1)", local)
+        local = re.sub(r"\(\?\((\w+)\)", rf"(?(b{i}_\1)", local)
+        parts.append(f"(?P<B{i}>{local})")
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")")
+
+
+_COMBINED = _combined()
+
+
+# --- normalisation with a map back to the original ---------------------------------------------------
+
+_DELETED = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # as analysis.normalize
+_SINGLE_CHAR_MAP = {
+    ch: out
+    for ch in map(chr, [*range(0x00C0, 0x0250), *range(0x0620, 0x06FF), 0x00A0])
+    if len(out := fold(normalize(ch))) == 1 and out != ch.lower()
+}
+_NEEDS_MAP = re.compile("[" + "".join(sorted(_SINGLE_CHAR_MAP)) + "]")
+
+
+class _Normalized:
+    """The text as ``normalize_with_map`` gives it, built fast when marks are the only deletions."""
+
+    __slots__ = ("_index", "_keys", "text")
+
+    def __init__(self, original: str) -> None:
+        self._index: list[int] | None = None
+        self._keys: list[int] = []
+        deleted = [m.start() for m in _DELETED.finditer(original)] if _DELETED.search(original) else []
+        stripped = _DELETED.sub("", original) if deleted else original
+        lowered = stripped.lower()
+        if len(lowered) != len(stripped) or not unicodedata.is_normalized("NFKC", stripped.replace("\xa0", " ")):
+            self.text, self._index = normalize_with_map(original)  # rare: ligatures, presentation forms
+            return
+        if _NEEDS_MAP.search(lowered):
+            for ch in set(_NEEDS_MAP.findall(lowered)):
+                lowered = lowered.replace(ch, _SINGLE_CHAR_MAP[ch])
+        self.text = lowered
+        # The i-th deletion sits before normalised offset d - i: orig(k) = k + #{i: d_i - i <= k}.
+        self._keys = [d - i for i, d in enumerate(deleted)]
+
+    def original(self, k: int) -> int:
+        """Return the original offset of normalised offset ``k`` (an end offset maps too)."""
+        if self._index is not None:
+            return self._index[k]
+        return k + bisect_right(self._keys, k) if self._keys else k
+
+
+def _match_at(norm: str, pos: int, first: int, ref: date | None) -> tuple[re.Match[str], _Period] | None:
+    """Return the first branch from ``first`` on that matches at ``pos`` and resolves."""
+    for i in range(first, len(_BRANCHES)):
+        m = _BRANCH_RES[i].match(norm, pos)
+        if m is None or m.end() == pos:
+            continue
+        try:
+            period = _BRANCHES[i][1](m, ref)
+        except (ValueError, OverflowError, KeyError, StopIteration):
+            logger.debug("date rule %d failed at %d", i, pos, exc_info=True)
+            period = None
+        if period is not None:
+            return m, period
+    return None
+
+
+def _scan(norm: str, ref: date | None) -> list[tuple[int, int, _Period]]:
+    """Return (start, end, period) in normalised offsets, in order and without overlaps."""
+    found: list[tuple[int, int, _Period]] = []
+    done = 0  # everything before this offset is consumed or already tried
+    for anchor in _TRIGGER.finditer(norm):
+        if anchor.end() <= done:
+            continue
+        for ws in _WORD_START.finditer(norm, max(done, anchor.start() - _LOOKBACK), anchor.start() + 1):
+            pos = ws.start()
+            if pos < done:
+                continue
+            m = _COMBINED.match(norm, pos)
+            if m is None:
+                continue
+            hit = _match_at(norm, pos, int(m.lastgroup[1:]), ref)  # type: ignore[index]
+            if hit is not None:
+                found.append((pos, hit[0].end(), hit[1]))
+                done = hit[0].end()
+        done = max(done, anchor.start() + 1)
+    return found
+
+
+def _extract(text: str, reference: date | None) -> list[tuple[DateMention, bool]]:
+    if not isinstance(text, str) or not text:
+        return []
+    if isinstance(reference, datetime):
+        reference = reference.date()
+    norm = _Normalized(text)
+    if _TRIGGER.search(norm.text) is None:
+        return []
+    out = []
+    for s, e, p in _scan(norm.text, reference):
+        start, end = norm.original(s), norm.original(e)
+        mention = DateMention(start, end, text[start:end], p.value, p.end_value, p.precision, p.relative)
+        out.append((mention, p.hijri))
+    return out
+
+
+def extract_dates(text: str, reference: date | None) -> list[DateMention]:
+    """Return the date phrases of ``text``, sorted and non-overlapping, resolved against ``reference``.
+
+    With ``reference`` None, phrases that need it («أمس», «15 سبتمبر», "last month") are skipped.
+    """
+    return [mention for mention, _ in _extract(text, reference)]
+
+
+# --- formatting and whole-string parsing -------------------------------------------------------------
+
+
+def _part_of(d: date, lo_values: Mapping[str, int]) -> str:
+    return next(part for part, lo in sorted(lo_values.items(), key=lambda kv: -kv[1]) if d >= lo) if False else ""
+
+
+def format_date(m: DateMention, lang: str = "ar") -> str:
+    """Return the period as a reader would write it: «أوائل يوليو 2021», "10 August 2021", «2021»."""
+    lang = "en" if lang == "en" else "ar"
+
+    def month_name(d: date) -> str:
+        return _AR_OUT_MONTHS[d.month - 1] if lang == "ar" else calendar.month_name[d.month]
+
+    def day_text(d: date, with_year: bool = True) -> str:
+        return f"{d.day} {month_name(d)}" + (f" {d.year}" if with_year else "")
+
+    v, e = m.value, m.end_value
+    parts = _OUT_PARTS[lang]
+    if m.precision == "day":
+        return day_text(v)
+    if m.precision == "week":
+        if v.year != e.year:
+            return f"{day_text(v)} – {day_text(e)}"
+        if v.month != e.month:
+            return f"{day_text(v, False)} – {day_text(e)}"
+        return f"{v.day}–{day_text(e)}"
+    if m.precision == "part_of_month":
+        part = "early" if v.day <= PART_DAYS["early"][1] else "mid" if v.day <= PART_DAYS["mid"][1] else "late"  # type: ignore[operator]
+        return f"{parts[part]} {month_name(v)} {v.year}" if lang == "ar" or part != "mid" else f"mid-{month_name(v)} {v.year}"
+    if m.precision == "month":
+        return f"{month_name(v)} {v.year}"
+    if m.precision == "year" and (v.month, v.day, e.month, e.day) != (1, 1, 12, 31) and v.year == e.year:
+        part = next(p for p, (lo, _) in PART_MONTHS.items() if lo == v.month) if v.month in (1, 5, 9) else None
+        if part:
+            return f"{parts[part]} {v.year}" if lang == "ar" or part != "mid" else f"mid-{v.year}"
+    return str(v.year) if v.year == e.year else f"{v.year}–{e.year}"

@@ -1,0 +1,44 @@
+"""Facts extracted at ingest, sentence by sentence: resolved dates, people with roles,
+organisations, places and numbers, stored with their spans so answers, timelines and alerts use
+them without re-reading text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from .dates import extract_dates
+from .entities import extract_entities
+
+__all__ = ["FACT_KINDS", "extract_facts"]
+
+FACT_KINDS = ("date", "person", "org", "place", "number", "money", "percent", "quantity")
+# Names learned from cue words (a role, «شركة ...») are recognised without the cue elsewhere.
+_LEARNABLE = ("person", "org")
+
+
+def extract_facts(
+    body: str, sentences: list[tuple[int, int]], published: str | None, known: Mapping[str, str]
+) -> tuple[list[tuple], list[tuple[str, str]]]:
+    """Return (fact rows, learned names) for an article body.
+
+    A fact row is ``(kind, start, end, text, value, value_end, precision, role, unit, key)``
+    with spans in ``body``; learned names are ``(key, kind)`` of people and organisations that
+    appeared with a cue word, so later articles recognise them bare.
+    """
+    reference = date.fromisoformat(published) if published else None
+    rows: list[tuple] = []
+    names: list[tuple[str, str]] = []
+    for s, e in sentences:
+        sentence = body[s:e]
+        for d in extract_dates(sentence, reference):
+            rows.append(("date", s + d.start, s + d.end, d.text, d.value.isoformat(),
+                         d.end_value.isoformat(), d.precision, None, None, None))
+        for ent in extract_entities(sentence, known):
+            value = None if ent.value is None else repr(ent.value)
+            rows.append((ent.kind, s + ent.start, s + ent.end, ent.text, value, None, None,
+                         ent.role, ent.unit, ent.key or None))
+            if ent.kind in _LEARNABLE and ent.key and (ent.role or ent.kind == "org"):
+                names.append((ent.key, ent.kind))
+    return rows, names

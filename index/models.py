@@ -1,0 +1,76 @@
+"""Result types of the engine: frozen dataclasses, serialisable with ``dataclasses.asdict``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Article", "Hit", "IngestFailure", "IngestSummary", "SearchResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A stored article; ``body`` is the original text, unchanged."""
+
+    id: int
+    title: str
+    body: str
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+    author: str | None = None
+    lang: str | None = None
+    ext_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result; ``highlights`` are (start, end) spans of matched words in ``excerpt``."""
+
+    article_id: int
+    title: str
+    url: str | None
+    published: str | None
+    source: str | None
+    score: float
+    excerpt: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """A page of hits; ``suggestion`` is a corrected query when some word matched nothing."""
+
+    query: str
+    total: int
+    results: tuple[Hit, ...]
+    offset: int = 0
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestFailure:
+    """One input that could not be ingested, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """Counts of one ingest run; ``added_ids`` are the new article ids in order."""
+
+    added: int = 0
+    duplicates: int = 0
+    failed: list[IngestFailure] = field(default_factory=list)
+    added_ids: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        """Return the JSON form printed by ``arshif ingest --json``."""
+        return {
+            "added": self.added,
+            "duplicates": self.duplicates,
+            "failed": [{"path": f.path, "reason": f.reason} for f in self.failed],
+            "added_ids": self.added_ids,
+            "seconds": round(self.seconds, 3),
+        }

@@ -1,0 +1,267 @@
+"""Keyword search: what users type → a safe FTS5 expression → ranked hits with excerpts.
+
+Users type words, "exact phrases" (also «…» and “…”), -excluded words and filters
+(``since:2021-07-01``, ``until:2021``, ``source:name``). User text never reaches ``MATCH`` raw:
+every term is analysed with the indexing chain and double-quoted, so no input can raise an FTS5
+syntax error. All words must match; when that finds nothing, any word may (``mode == "any"``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from . import store
+from .analysis import STOPWORDS, fold, normalize, tokenize
+from .dates import parse_date_bound
+from .errors import DateRangeError, QuerySyntaxError
+from .models import Hit, SearchResult
+
+__all__ = ["ParsedQuery", "build_match", "excerpt", "parse_query", "ranked_match", "run"]
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 32
+EXCERPT_TOKENS = 36
+# Open and close quote pairs users type for a phrase.
+_QUOTES = {'"': '"', "«": "»", "“": "”", "„": "“"}
+_PART = re.compile(
+    r'(?P<neg>[-–])?(?P<q>["«“„])(?P<phrase>[^"»”“]*)(?:["»”“]|$)'
+    r"|(?P<key>[A-Za-z]+|منذ|حتى|المصدر|مصدر):(?P<value>\S+)"
+    r"|(?P<neg2>[-–])?(?P<word>[^\s\"«»“”„]+)"
+)
+_FILTER_KEYS = {
+    "since": "since", "from": "since", "after": "since", "منذ": "since",
+    "until": "until", "to": "until", "before": "until", "حتى": "until",
+    "source": "source", "site": "source", "المصدر": "source", "مصدر": "source",
+}
+
+
+@dataclass(slots=True)
+class ParsedQuery:
+    """A query broken into analysed parts; terms are index terms, not raw words."""
+
+    text: str
+    terms: list[str] = field(default_factory=list)  # required words
+    words: list[str] = field(default_factory=list)  # the same words as typed
+    phrases: list[list[str]] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    filters: store.Filters = field(default_factory=store.Filters)
+
+    @property
+    def positive_terms(self) -> set[str]:
+        """Every term a hit may be highlighted for."""
+        return set(self.terms) | {t for p in self.phrases for t in p}
+
+    def is_empty(self) -> bool:
+        """True when nothing is left to search for."""
+        return not self.terms and not self.phrases
+
+
+def parse_query(text: str, *, keep_stopwords: bool = False) -> ParsedQuery:
+    """Parse what a user typed; raise DateRangeError for a bad since:/until: value."""
+    text = (text or "")[:MAX_QUERY_CHARS]
+    parsed = ParsedQuery(text=text)
+    since = until = None
+    sources: list[str] = []
+    for m in _PART.finditer(text):
+        if m.group("q") is not None:
+            terms = [t.term for t in tokenize(m.group("phrase"))]
+            if not terms:
+                continue
+            if m.group("neg"):
+                parsed.excluded.extend(terms if len(terms) == 1 else [" ".join(terms)])
+            elif len(terms) == 1:
+                parsed.terms.append(terms[0])
+                parsed.words.append(m.group("phrase").strip())
+            else:
+                parsed.phrases.append(terms)
+        elif m.group("key") is not None and m.group("key").lower() in _FILTER_KEYS:
+            kind = _FILTER_KEYS[m.group("key").lower()]
+            value = m.group("value")
+            if kind == "source":
+                sources.append(value)
+                continue
+            try:
+                bound = parse_date_bound(value, end=(kind == "until"))
+            except ValueError as exc:
+                raise DateRangeError(
+                    f"«{value}» is not a date; write {kind}:2021, {kind}:2021-07 or {kind}:2021-07-01."
+                ) from exc
+            if kind == "since":
+                since = bound.isoformat()
+            else:
+                until = bound.isoformat()
+        else:
+            raw = m.group("word") or m.group(0)
+            negative = bool(m.group("neg2"))
+            for tok in tokenize(raw):
+                if negative:
+                    parsed.excluded.append(tok.term)
+                    continue
+                if not keep_stopwords and fold(normalize(tok.text)) in _STOP_FOLDED:
+                    continue
+                parsed.terms.append(tok.term)
+                parsed.words.append(tok.text)
+    if parsed.is_empty() and not keep_stopwords:
+        # A query of function words only («من هو») still searches for them.
+        stop_only = parse_query(text, keep_stopwords=True)
+        parsed.terms, parsed.words = stop_only.terms, stop_only.words
+    parsed.terms = list(dict.fromkeys(parsed.terms))[:MAX_TERMS]
+    if since and until and since > until:
+        raise DateRangeError(f"since:{since} is after until:{until}; swap them.")
+    parsed.filters = store.Filters(since=since, until=until, sources=tuple(sources))
+    return parsed
+
+
+_STOP_FOLDED = frozenset(fold(normalize(w)) for w in STOPWORDS)
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def build_match(parsed: ParsedQuery, *, any_term: bool = False) -> str:
+    """Return the FTS5 expression for a parsed query (every term quoted)."""
+    positives = [_quote(t) for t in parsed.terms] + [_quote(" ".join(p)) for p in parsed.phrases]
+    if not positives:
+        raise QuerySyntaxError("Add at least one word to search for (excluded words alone match nothing).")
+    joiner = " OR " if any_term else " AND "
+    expr = joiner.join(positives)
+    if parsed.excluded:
+        expr = f"({expr}) NOT ({' OR '.join(_quote(t) for t in parsed.excluded)})"
+    return expr
+
+
+def ranked_match(conn: sqlite3.Connection, terms: Sequence[str], *, max_terms: int = 12,
+                 common: float = 0.25) -> str | None:
+    """Return an OR expression over the most informative terms, for ranking (questions, eval).
+
+    OR queries with common words make FTS5 score thousands of rows, so terms found in more than
+    ``common`` of the articles are dropped while rarer ones remain, and at most ``max_terms`` of
+    the rarest are kept. Terms in no article are dropped too.
+    """
+    terms = list(dict.fromkeys(t for t in terms if t))
+    if not terms:
+        return None
+    df = store.doc_freqs(conn, terms)
+    total = max(store.count_articles(conn), 1)
+    present = [t for t in terms if df[t] > 0]
+    if not present:
+        return None
+    rare = [t for t in present if df[t] / total <= common] or present
+    rare.sort(key=lambda t: df[t])
+    return " OR ".join(_quote(t) for t in rare[:max_terms])
+
+
+def excerpt(body: str, terms: Iterable[str], *, size: int = EXCERPT_TOKENS) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Return the passage of ``body`` richest in ``terms`` and the spans of those words in it."""
+    wanted = set(terms)
+    tokens = tokenize(body)
+    if not tokens:
+        return body[:300], ()
+    best_lo, best_score = 0, -1.0
+    hits = [i for i, t in enumerate(tokens) if t.term in wanted]
+    for i in hits or [0]:
+        lo = max(0, i - size // 3)
+        window = tokens[lo: lo + size]
+        found = {t.term for t in window if t.term in wanted}
+        score = len(found) + 0.1 * sum(1 for t in window if t.term in wanted)
+        if score > best_score:
+            best_lo, best_score = lo, score
+    window = tokens[best_lo: best_lo + size]
+    start = window[0].start if best_lo > 0 else 0
+    end = window[-1].end if best_lo + size < len(tokens) else len(body)
+    text = body[start:end].strip()
+    shift = start + (len(body[start:end]) - len(body[start:end].lstrip()))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(body) else ""
+    spans = tuple(
+        (t.start - shift + len(prefix), t.end - shift + len(prefix)) for t in window if t.term in wanted
+    )
+    return prefix + text + suffix, spans
+
+
+def _hit(row: sqlite3.Row, terms: set[str]) -> Hit:
+    text, spans = excerpt(row["body"], terms)
+    return Hit(
+        article_id=row["id"], title=row["title"], url=row["url"], published=row["published"],
+        source=row["source"], score=round(-row["score"], 4), excerpt=text, highlights=spans,
+    )
+
+
+def run(conn: sqlite3.Connection, query: str, *, limit: int = 10, offset: int = 0,
+        filters: store.Filters | None = None, by_date: bool = False, suggest: bool = True) -> SearchResult:
+    """Search the archive; return one page of hits (all words first, then any word)."""
+    started = time.perf_counter()
+    parsed = parse_query(query)
+    if filters is not None:
+        parsed.filters = replace(
+            filters,
+            since=parsed.filters.since or filters.since,
+            until=parsed.filters.until or filters.until,
+            sources=parsed.filters.sources or filters.sources,
+        )
+    match = build_match(parsed)
+    total = store.count_hits(conn, match, parsed.filters)
+    if total == 0 and len(parsed.terms) + len(parsed.phrases) > 1:
+        match = build_match(parsed, any_term=True)
+        total = store.count_hits(conn, match, parsed.filters)
+    rows = store.fetch_hits(conn, match, parsed.filters, limit=limit, offset=offset, by_date=by_date) if total else []
+    terms = parsed.positive_terms
+    hits = tuple(_hit(r, terms) for r in rows)
+    suggestion = did_you_mean(conn, parsed) if suggest and len(parsed.terms) > 0 and total == 0 else None
+    log.info("search: %d chars, %d hits, %.1f ms", len(query), total, (time.perf_counter() - started) * 1000)
+    return SearchResult(query=query, total=total, results=hits, offset=offset, suggestion=suggestion)
+
+
+# Suggestion vocabulary per database, rebuilt when the archive grows.
+_VOCAB: dict[tuple[str, int], tuple[list[str], dict[str, int]]] = {}
+
+
+def _load_vocabulary(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int]]:
+    key = (str(conn.execute("PRAGMA database_list").fetchone()[2]), store.max_article_id(conn))
+    if key not in _VOCAB:
+        _VOCAB.clear()
+        pairs = store.frequent_terms(conn)
+        _VOCAB[key] = ([t for t, _ in pairs], dict(pairs))
+    return _VOCAB[key]
+
+
+def did_you_mean(conn: sqlite3.Connection, parsed: ParsedQuery) -> str | None:
+    """Return the query with each unknown word replaced by the closest indexed word, if any."""
+    from rapidfuzz import fuzz, process
+
+    df = store.doc_freqs(conn, parsed.terms)
+    unknown = [(w, t) for w, t in zip(parsed.words, parsed.terms, strict=False) if df.get(t, 0) == 0]
+    if not unknown:
+        return None
+    vocab, freq = _load_vocabulary(conn)
+    replacements = {}
+    for word, term in unknown:
+        best = process.extractOne(term, vocab, scorer=fuzz.ratio, score_cutoff=70)
+        if best is None:
+            continue
+        replacements[word] = _surface_form(conn, best[0]) or best[0]
+    if not replacements:
+        return None
+    out = parsed.text
+    for word, new in replacements.items():
+        out = out.replace(word, new, 1)
+    return out if out != parsed.text else None
+
+
+def _surface_form(conn: sqlite3.Connection, term: str) -> str | None:
+    """Return a word as written in the archive whose index term is ``term``."""
+    rows = store.fetch_hits(conn, _quote(term), store.Filters(), limit=1)
+    for row in rows:
+        for text in (row["title"], row["body"]):
+            for tok in tokenize(text):
+                if tok.term == term:
+                    return tok.text
+    return None
