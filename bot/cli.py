@@ -327,5 +327,98 @@ def demo(db_path: str, fresh: bool) -> None:
     click.echo(f"Try: arshif search WORDS --db {path}   ·   arshif ask QUESTION --db {path}")
 
 
+# --- operations -----------------------------------------------------------------------------------
+
+
+@main.group()
+def config() -> None:
+    """Inspect the configuration (environment variables and the optional TOML file)."""
+
+
+@config.command("check")
+@db_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="A TOML file (default: $ARSHIF_CONFIG).")
+def config_check(db_path: str, config_path: str | None) -> None:
+    """Print the effective settings (token masked) and what is wrong, with the fix."""
+    from bot.config import ConfigError, check_settings, load_settings, render_check
+
+    try:
+        settings = load_settings(config_path=config_path)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from exc
+    if os.environ.get("ARSHIF_DB") is None or db_path != _default_db():
+        settings = settings.with_db(db_path)
+    problems = check_settings(settings)
+    click.echo(render_check(settings, problems))
+    if any(p.level == "error" for p in problems):
+        raise SystemExit(1)
+
+
+@main.command()
+@db_option
+@friendly_errors
+def health(db_path: str) -> None:
+    """Exit 0 when the database opens, its schema is current and it passes a quick check.
+
+    In webhook mode (ARSHIF_WEBHOOK_URL set) the bot's /healthz endpoint must answer too.
+    """
+    conn = open_db(db_path)
+    if store.schema_version(conn) != store.SCHEMA_VERSION or not store.integrity_ok(conn):
+        raise click.ClickException("The database failed its check; restore the last backup.")
+    if os.environ.get("ARSHIF_WEBHOOK_URL"):
+        import httpx
+
+        port = os.environ.get("ARSHIF_PORT", "8443")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).raise_for_status()
+        except httpx.HTTPError as exc:
+            raise click.ClickException(f"The bot's health endpoint did not answer: {exc}") from exc
+    click.echo("ok")
+
+
+@main.command()
+@click.argument("dest", type=click.Path(dir_okay=False))
+@db_option
+@friendly_errors
+def backup(dest: str, db_path: str) -> None:
+    """Copy the database to DEST while the bot runs (SQLite online backup).
+
+    Restore: stop the bot, copy DEST over the database file, delete its -wal and -shm files,
+    start the bot.
+    """
+    target = Path(dest)
+    if target.exists():
+        raise click.ClickException(f"{target} exists already; choose a new file name.")
+    if not Path(db_path).exists():
+        raise click.ClickException(f"There is no database at {db_path}.")
+    conn = open_db(db_path)
+    store.backup(conn, target)
+    check = store.connect(target, migrate_schema=False)
+    ok = store.integrity_ok(check)
+    n = store.count_articles(check)
+    check.close()
+    if not ok:
+        raise click.ClickException("The backup failed its integrity check; try again.")
+    click.echo(f"backup written to {target}: {n} articles, {target.stat().st_size:,} bytes")
+
+
+@main.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@friendly_errors
+def stats(db_path: str, as_json: bool) -> None:
+    """Print archive figures: articles, sources, feeds and their health, subscriptions, size."""
+    figures = store.stats(open_db(db_path))
+    if as_json:
+        click.echo(_dump(figures))
+        return
+    for key, value in figures.items():
+        if key == "sources":
+            value = ", ".join(f"{s['source']} ({s['articles']})" for s in value) or "-"
+        click.echo(f"{key:<22} {value}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -704,8 +704,13 @@ def extract_dates(text: str, reference: date | None) -> list[DateMention]:
 # --- formatting and whole-string parsing -------------------------------------------------------------
 
 
-def _part_of(d: date, lo_values: Mapping[str, int]) -> str:
-    return next(part for part, lo in sorted(lo_values.items(), key=lambda kv: -kv[1]) if d >= lo) if False else ""
+def _part_name(v: date, e: date, precision: str) -> str | None:
+    """Return early/mid/late when the period is a third of its month or year, else None."""
+    if precision == "part_of_month":
+        return next(p for p, (lo, _) in PART_DAYS.items() if lo == v.day) if v.day in (1, 11, 21) else None
+    if precision == "year" and v.year == e.year and (v.month, v.day, e.month, e.day) != (1, 1, 12, 31):
+        return next((p for p, (lo, hi) in PART_MONTHS.items() if (lo, hi) == (v.month, e.month)), None)
+    return None
 
 
 def format_date(m: DateMention, lang: str = "ar") -> str:
@@ -718,23 +723,107 @@ def format_date(m: DateMention, lang: str = "ar") -> str:
     def day_text(d: date, with_year: bool = True) -> str:
         return f"{d.day} {month_name(d)}" + (f" {d.year}" if with_year else "")
 
+    def with_part(part: str | None, what: str) -> str:
+        if part is None:
+            return what
+        return f"mid-{what}" if lang == "en" and part == "mid" else f"{_OUT_PARTS[lang][part]} {what}"
+
     v, e = m.value, m.end_value
-    parts = _OUT_PARTS[lang]
+    part = _part_name(v, e, m.precision)
     if m.precision == "day":
         return day_text(v)
     if m.precision == "week":
         if v.year != e.year:
             return f"{day_text(v)} – {day_text(e)}"
-        if v.month != e.month:
-            return f"{day_text(v, False)} – {day_text(e)}"
-        return f"{v.day}–{day_text(e)}"
-    if m.precision == "part_of_month":
-        part = "early" if v.day <= PART_DAYS["early"][1] else "mid" if v.day <= PART_DAYS["mid"][1] else "late"  # type: ignore[operator]
-        return f"{parts[part]} {month_name(v)} {v.year}" if lang == "ar" or part != "mid" else f"mid-{month_name(v)} {v.year}"
-    if m.precision == "month":
-        return f"{month_name(v)} {v.year}"
-    if m.precision == "year" and (v.month, v.day, e.month, e.day) != (1, 1, 12, 31) and v.year == e.year:
-        part = next(p for p, (lo, _) in PART_MONTHS.items() if lo == v.month) if v.month in (1, 5, 9) else None
-        if part:
-            return f"{parts[part]} {v.year}" if lang == "ar" or part != "mid" else f"mid-{v.year}"
-    return str(v.year) if v.year == e.year else f"{v.year}–{e.year}"
+        return f"{day_text(v, False)} – {day_text(e)}" if v.month != e.month else f"{v.day}–{day_text(e)}"
+    if m.precision in ("part_of_month", "month"):
+        return with_part(part, f"{month_name(v)} {v.year}")
+    return with_part(part, str(v.year)) if v.year == e.year else f"{v.year}–{e.year}"
+
+
+# Words a date line may hold besides the date itself: labels, calendar marks, weekdays, zones.
+DATE_LINE_WORDS = frozenset(
+    """
+    تاريخ التاريخ النشر نشر بتاريخ الموافق اخر تحديث التحديث م ميلادي ميلاديه ه هجري هجريه للهجره يوم
+    الساعه ساعه بتوقيت توقيت غرينتش جرينتش مكه المكرمه ص صباحا مساء مساءا
+    published updated posted modified created on date last at gmt utc am pm z t the of time update
+    """.split()
+) | {"ال" + stem for stem in AR_WEEKDAYS} | set(_EN_WEEKDAY_LOOKUP)
+_TIME = re.compile(r"\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?|[+-]\d\d:?\d\d\b")
+_DATEPARSER_SETTINGS = {
+    "STRICT_PARSING": True,  # day, month and year all present: a date line, not a guess from "now"
+    "DATE_ORDER": "DMY",
+    "PARSERS": ["timestamp", "custom-formats", "absolute-time"],
+    "RETURN_AS_TIMEZONE_AWARE": False,
+}
+
+
+def _is_date_line(text: str, spans: list[tuple[int, int]]) -> bool:
+    """True when ``text`` holds nothing but the date spans and date-line words."""
+    rest = list(text)
+    for s, e in spans:
+        rest[s:e] = " " * (e - s)
+    residue = _TIME.sub(" ", fold(normalize("".join(rest))))
+    return all(_lookup(dict.fromkeys(DATE_LINE_WORDS), w) is not None for w in re.findall(r"\w+", residue))
+
+
+def parse_date(text: str) -> date | None:
+    """Return the date a whole string denotes (a date line or a metadata field), else None.
+
+    ISO 8601 and RFC 2822 (feeds) first, then the Arabic/English rules above, then ``dateparser`` for
+    anything else that names a day, a month and a year. Relative phrases give None: there is no
+    reference date here.
+    """
+    if not isinstance(text, str) or not (s := text.strip()) or len(s) > 200:
+        return None
+    plain = normalize(s)
+    try:
+        return datetime.fromisoformat(plain.upper()).date()
+    except ValueError:
+        pass
+    found = [(mention, hijri) for mention, hijri in _extract(s, None) if mention.precision == "day"]
+    if found and _is_date_line(s, [(m.start, m.end) for m, _ in found]):
+        return min(found, key=lambda f: f[1])[0].value  # the Gregorian date when both are written
+    try:
+        return email.utils.parsedate_to_datetime(s).date()
+    except (TypeError, ValueError, IndexError):
+        pass
+    if not any(c.isdigit() for c in plain):
+        return None
+    try:
+        import dateparser  # slow to import; only odd strings get here
+
+        parsed = dateparser.parse(s, languages=["ar", "en"], settings=_DATEPARSER_SETTINGS)
+    except Exception:  # dateparser raises assorted errors on junk; a date line is optional
+        logger.debug("dateparser failed on a %d-character string", len(s), exc_info=True)
+        return None
+    return parsed.date() if parsed is not None else None
+
+
+_BOUND = re.compile(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?")
+
+
+def parse_date_bound(text: str, *, end: bool) -> date:
+    """Return the first (``end=False``) or last day of "2021", "2021-07" or "2021-07-01".
+
+    Raises ValueError with a message that tells the user what to write instead.
+    """
+    plain = normalize(text).strip() if isinstance(text, str) else ""
+    m = _BOUND.fullmatch(plain)
+    if m is None:
+        raise ValueError(f"Cannot read {text!r} as a date; write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2021-07).")
+    year = int(m.group(1))
+    month = int(m.group(2)) if m.group(2) else None
+    day = int(m.group(3)) if m.group(3) else None
+    if year < 1:
+        raise ValueError(f"{text!r} has year 0; write a year from 0001 on.")
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"{text!r} has no month {month}; months run from 01 to 12.")
+    if month is None:
+        return date(year, 12, 31) if end else date(year, 1, 1)
+    last = calendar.monthrange(year, month)[1]
+    if day is None:
+        return date(year, month, last if end else 1)
+    if not 1 <= day <= last:
+        raise ValueError(f"{text!r} is not a calendar date; {calendar.month_name[month]} {year} has {last} days.")
+    return date(year, month, day)
