@@ -327,6 +327,224 @@ def demo(db_path: str, fresh: bool) -> None:
     click.echo(f"Try: arshif search WORDS --db {path}   ·   arshif ask QUESTION --db {path}")
 
 
+# --- feeds ----------------------------------------------------------------------------------------
+
+
+def _feed_interval() -> float:
+    """Return $ARSHIF_FEED_INTERVAL, or 600 when unset or 0 (0 only turns off the bot's own polling)."""
+    try:
+        value = float(os.environ.get("ARSHIF_FEED_INTERVAL") or 0)
+    except ValueError:
+        value = 0.0
+    return value if value > 0 else 600.0
+
+
+def render_poll_line(result) -> str:
+    """Return the one line `arshif feeds poll` prints for a feed."""
+    head = f"[{result.feed_id}] {result.title or result.url}: "
+    if result.status == "error":
+        return head + f"error: {result.error}"
+    if result.status == "not-modified":
+        return head + "not modified"
+    line = head + f"{result.new_entries} new, {result.added} added, {result.duplicates} duplicates"
+    return line + (f", {len(result.failed)} not articles" if result.failed else "")
+
+
+@main.group()
+def feeds() -> None:
+    """Follow RSS and Atom feeds: new entries become articles (feeds add / list / remove / poll)."""
+
+
+@feeds.command("add")
+@click.argument("url")
+@db_option
+@friendly_errors
+def feeds_add(url: str, db_path: str) -> None:
+    """Store a feed URL (http or https) and poll it once, printing what it found."""
+    from index import feeds as feeds_engine
+
+    conn = open_db(db_path)
+    feed = feeds_engine.add_feed(conn, url)
+    click.echo(f"feed {feed.id}: {feed.url}")
+    result = feeds_engine.poll_all(conn, feeds=[feed])[0]
+    click.echo(render_poll_line(result))
+    if result.status == "error":
+        click.echo(f"The feed is kept and polled again next time; `arshif feeds remove {feed.id}` drops it.")
+
+
+@feeds.command("list")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the feeds as JSON.")
+@friendly_errors
+def feeds_list(db_path: str, as_json: bool) -> None:
+    """List the feeds with their health: last success, failures in a row, last error."""
+    from index import feeds as feeds_engine
+
+    found = feeds_engine.list_feeds(open_db(db_path))
+    if as_json:
+        click.echo(_dump({"feeds": [f.as_dict() for f in found]}))
+        return
+    if not found:
+        click.echo("No feeds yet; add one with `arshif feeds add URL`.")
+        return
+    for f in found:
+        click.echo(f"[{f.id}] {f.title or '-'}  {f.url}")
+        health = f"    {f.entries} entries, last ok {f.last_ok or 'never'}"
+        if f.failures:
+            health += f", {f.failures} failure(s) in a row: {f.last_error}"
+        click.echo(health)
+
+
+@feeds.command("remove")
+@click.argument("feed")
+@db_option
+@friendly_errors
+def feeds_remove(feed: str, db_path: str) -> None:
+    """Stop following a feed (by id or URL); the articles it brought stay in the archive."""
+    from index import feeds as feeds_engine
+
+    gone = feeds_engine.remove_feed(open_db(db_path), feed)
+    click.echo(f"removed feed {gone.id}: {gone.url}")
+
+
+@feeds.command("poll")
+@db_option
+@click.option("--loop", is_flag=True, help="Poll forever, every --interval seconds, until SIGINT/SIGTERM.")
+@click.option("--interval", type=click.FloatRange(min=1), default=_feed_interval,
+              show_default="$ARSHIF_FEED_INTERVAL or 600", help="Seconds between polls with --loop.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per feed and poll.")
+@friendly_errors
+def feeds_poll(db_path: str, loop: bool, interval: float, as_json: bool) -> None:
+    """Fetch every feed once and ingest the new entries; prints a line per feed.
+
+    A failing feed is reported (and recorded for `feeds list`) without stopping the others; the
+    exit status is 0 either way. With --loop, the first SIGINT/SIGTERM ends the loop after the feed
+    being polled; a second one quits at once.
+    """
+    import signal
+    import threading
+
+    from index import feeds as feeds_engine
+
+    conn = open_db(db_path)
+    stop = threading.Event()
+
+    def poll_once() -> None:
+        results = feeds_engine.poll_all(conn, stop=stop)
+        if not results and not stop.is_set() and not as_json:
+            click.echo("No feeds yet; add one with `arshif feeds add URL`.")
+        for result in results:
+            click.echo(_dump(result.as_dict()) if as_json else render_poll_line(result))
+
+    if not loop:
+        poll_once()
+        return
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        log.warning("signal %s: stopping after the current feed", signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.is_set():
+            poll_once()
+            stop.wait(interval)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# --- bot ----------------------------------------------------------------------------------------
+
+NO_TOKEN = "No bot token: create a bot with @BotFather (/newbot) and set TELEGRAM_BOT_TOKEN=<token>."
+
+
+@main.command()
+@db_option
+@click.option("--webhook-url", default=None, help="Receive updates by webhook at this https URL (default: polling).")
+@click.option("--listen", default=None, help="Address the webhook server listens on (default 0.0.0.0).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port of the webhook server (default 8443).")
+def serve(db_path: str, webhook_url: str | None, listen: str | None, port: int | None) -> None:
+    """Run the Telegram bot until SIGINT/SIGTERM (long polling unless a webhook URL is set).
+
+    The token comes from TELEGRAM_BOT_TOKEN (or the ARSHIF_CONFIG file); access from ARSHIF_ADMINS,
+    ARSHIF_ALLOWED_USERS, ARSHIF_ALLOWED_CHATS and ARSHIF_OPEN.
+    """
+    from bot.config import ConfigError, load_settings, require_valid
+    from bot.logs import configure_logging
+
+    try:
+        settings = load_settings().with_db(db_path).with_overrides(webhook_url=webhook_url, listen=listen, port=port)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from exc
+    if not settings.token:
+        click.echo(NO_TOKEN, err=True)
+        raise SystemExit(1)
+    root = logging.getLogger()
+    for handler in list(root.handlers):  # main() set up plain logging; the bot logs its own way
+        root.removeHandler(handler)
+    configure_logging(settings.log_format, settings.log_level, secrets=[settings.webhook_secret or ""])
+    try:
+        require_valid(settings)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from exc
+    open_db(db_path).close()  # create or migrate the database before the first update arrives
+    from bot.telegram_app import run
+
+    run(settings, db_path)
+
+
+@main.command()
+@db_option
+@click.option("--lang", type=click.Choice(["ar", "en"]), default=None,
+              help="Reply language (default: Arabic, English for Latin-only text).")
+def chat(db_path: str, lang: str | None) -> None:
+    """Chat with the archive in the terminal, as the Telegram bot answers (no token needed).
+
+    Type a question or words; type a button's code (b1, b2, ...) to press it; /quit to leave.
+    """
+    from bot import render
+    from bot.config import ConfigError, Settings, load_settings
+    from bot.core import Conversation, Who
+    from bot.texts import t
+
+    try:
+        settings = load_settings().with_db(db_path)
+    except ConfigError:
+        settings = Settings().with_db(db_path)
+    open_db(db_path).close()
+    conv = Conversation(db_path, settings)
+    who = Who(user_id=0, chat_id=0, language_code=lang, local=True)
+    color = sys.stdout.isatty()
+    click.echo(t("chat_intro", lang or "ar"))
+    buttons: dict[str, Any] = {}
+    try:
+        while True:
+            try:
+                line = input("> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                click.echo("")
+                break
+            if not line:
+                continue
+            if line.lower() in ("/quit", "/exit", "/q"):
+                break
+            pressed = buttons.get(line.lower())
+            reply = conv.callback(who, pressed.data) if pressed else conv.handle(who, line)
+            click.echo(render.render_plain(reply, color=color))
+            codes = render.buttons_plain(reply.buttons)
+            buttons = dict(codes)
+            if codes:
+                click.echo(t("chat_buttons", reply.lang) + "  " + "  ".join(f"[{c}] {b.label}" for c, b in codes))
+            click.echo("")
+    finally:
+        conv.close()
+
+
 # --- operations -----------------------------------------------------------------------------------
 
 

@@ -12,8 +12,9 @@ The chain, in order (see ``analyze``):
 2. ``normalize``: NFKC, strip harakat and tatweel, unify alef forms, Arabic-Indic and Persian
    digits to ASCII, lowercase. Teh marbuta and alef maksura are kept for the stemmer, which
    reads them as suffix signals;
-3. ``stem``: for Arabic, strip a glued conjunction/preposition + article (وال، بال، فال، كال، لل)
-   that Snowball leaves attached, then Snowball Arabic (PyStemmer, C speed); for Latin words,
+3. ``stem``: for Arabic, fold ى → ي, strip a glued conjunction/preposition + article (وال، بال،
+   فال، كال، لل) that Snowball leaves attached, read a definite word's final ه as ة, then
+   Snowball Arabic (PyStemmer, C speed); for Latin words,
    Snowball English. Both are cached: news vocabulary repeats.
 4. ``fold``: ة → ه and ى → ي on the final form, so spelling variants meet.
 """
@@ -68,6 +69,9 @@ _ALEF_FORMS = (ALEF_MADDA, ALEF_HAMZA_ABOVE, ALEF_HAMZA_BELOW, ALEF_WASLA)
 _DIGITS = str.maketrans({**{chr(0x0660 + i): str(i) for i in range(10)},
                          **{chr(0x06F0 + i): str(i) for i in range(10)}})
 _DIGIT_RE = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
+# Letters Python calls alphanumeric that FTS5's unicode61 tables treat as separators (New Tai Lue
+# vowel signs, two Vedic signs): a term holding one would become two FTS5 tokens.
+_FTS5_SEPARATORS = re.compile("[\u19b0-\u19c0\u19c8\u19c9\u1cf2\u1cf3]")
 
 # Glued conjunction/preposition + article that Snowball keeps («والمغرب» stays whole).
 # Longest first; each needs at least three letters left, so short words such as «والي» survive.
@@ -151,10 +155,16 @@ def stem(word: str) -> str:
     if not word:
         return word
     if is_arabic(word):
+        # Snowball strips a final ي (a suffix) but keeps ى: fold first or «مصطفى»/«مصطفي» part.
+        word = word.replace(ALEF_MAKSURA, YEH)
         for prefix in _ARTICLE_PREFIXES:
             if word.startswith(prefix) and len(word) - len(prefix) >= _MIN_STEM:
                 word = "ال" + word[len(prefix) :]
                 break
+        # A definite noun takes no pronoun suffix, so its final ه is a dotless ة; Snowball strips
+        # ة but keeps ه after ال, which would part «المتحدة» from «المتحده».
+        if word.startswith("ال") and word.endswith(HEH):
+            word = word[:-1] + TEH_MARBUTA
         stemmed = _AR_STEMMER.stemWord(word)
     elif word.isdigit():
         return word
@@ -171,8 +181,8 @@ def term(word: str) -> str:
     the shadow column would drift from the original text.
     """
     t = stem(normalize(word))
-    if not t.isalnum():
-        t = "".join(c for c in t if c.isalnum())
+    if not t.isalnum() or _FTS5_SEPARATORS.search(t):
+        t = _FTS5_SEPARATORS.sub("", "".join(c for c in t if c.isalnum()))
     return t or "x"
 
 

@@ -12,11 +12,11 @@ The pipeline of ``extract_dates``, in order:
    map back to the original text;
 2. prefilter (``_TRIGGER``): every phrase holds an anchor word (a month, weekday, «أمس», «عام»...) or a
    numeric date; a text without one costs one regex search;
-3. around each anchor, try the combined regex (``_COMBINED``) at the few word starts just before it.
-   Its branches are ordered most specific first («اليوم الثلاثاء» before «اليوم»), so the first match
-   is the longest; each branch re-parses its match with its own regex and resolves it to a period.
-   A branch that matches but does not validate («مارس» the verb, «31 فبراير») falls through to the
-   next branches at the same position.
+3. try the combined regex (``_COMBINED``) only where a phrase can start (``_STARTER``: a month,
+   weekday, part word, number...). Its branches are ordered most specific first («اليوم الثلاثاء»
+   before «اليوم»), so the first match is the longest; each branch re-parses its match with its own
+   regex and resolves it to a period. A branch that matches but does not validate («مارس» the verb,
+   «31 فبراير») falls through to the next branches at the same position.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from hijridate import Gregorian, Hijri
 
-from index.analysis import fold, normalize, normalize_with_map
+from index.analysis import fold, normalize
 
 __all__ = ["DateMention", "extract_dates", "format_date", "parse_date", "parse_date_bound"]
 
@@ -140,15 +141,22 @@ EN_UNITS: Mapping[str, str] = {"week": "week", "month": "month", "year": "year"}
 # Arab calendars (Egypt, the Gulf) start the week on Saturday; English text follows ISO (Monday).
 WEEK_START = {"ar": 5, "en": 0}
 
+# Unmarked years read as Hijri (the range hijridate converts).
+HIJRI_BARE_YEARS = range(1343, 1501)
 # Time of day before a day word or weekday: «صباح اليوم», «مساء أمس», «يوم الخميس».
 AR_TIMES_OF_DAY = ("صباح", "مساء", "ظهر", "ظهيره", "عصر", "فجر", "ليله", "ليل", "يوم")
+_AR_UNIT_ORDINALS = ("الاول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن", "التاسع")
+# «اليوم» is not today after these words or before these adjectives.
+AR_DAY_BEFORE_BLOCKERS = frozenset({"ذلك", "تلك", "نفس", "ذات", "هذا", "مثل", "ليوم", "يوم"})
+AR_DAY_AFTER_BLOCKERS = frozenset(
+    {"التالي", "الاخير", "الموعود", "المحدد", "المشهود", "المقرر", "الذي", "نفسه", "ذاته", "المفتوح"}
+    | set(_AR_UNIT_ORDINALS)
+)
 # Words before a bare month name that make it a date («في يوليو»), not a verb («مارس ضغوطا»).
 AR_PREPOSITIONS = frozenset({"في", "خلال", "منذ", "حتي", "قبل", "بعد", "مع", "الي", "طيله", "طوال"})
 EN_PREPOSITIONS = frozenset(
     {"in", "since", "until", "till", "by", "during", "from", "before", "after", "through", "throughout"}
 )
-
-_AR_UNIT_ORDINALS = ("الاول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن", "التاسع")
 
 
 def _ar_ordinals() -> dict[str, int]:
@@ -176,6 +184,7 @@ _OSP = r"[ \t\u200e\u200f]{0,3}"
 _NL = r"(?![^\W\d_])"  # no letter follows («يوليو2021» is fine)
 _NW = r"(?!\w)"
 _ND = r"(?!\d)"
+_CONJ = r"[وف]?"  # every Arabic phrase may carry a glued «و»/«ف»: «وأمس», «و١٠ آب»
 _CL = r"[وف]?[بل]?"  # glued conjunction/preposition: «وبيوليو», «لعام»
 _ART = r"(?:[وف]?[بك]?ال|[وف]?لل)"  # article, possibly after و/ف/ب/ك, or «لل»
 _DAY = r"(?:3[01]|[12]\d|0?[1-9])(?!\d)"
@@ -191,7 +200,8 @@ def _alternation(words: Iterable[str]) -> str:
         node[""] = {}
 
     def emit(node: dict[str, dict]) -> str:
-        alts = [(_SP if ch == " " else re.escape(ch)) + emit(child) for ch, child in sorted(node.items()) if ch]
+        children = sorted((ch, child) for ch, child in node.items() if ch)
+        alts = [(_SP if ch == " " else re.escape(ch)) + emit(child) for ch, child in children]
         if not alts:
             return ""
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
@@ -206,8 +216,9 @@ def _with_feminine(table: Mapping[str, int]) -> dict[str, int]:
 
 _AR_MOD_TABLE = _with_feminine(AR_MODIFIERS)
 _MONTH_LOOKUP: dict[str, tuple[str, int]] = {
-    name: ("g", n) for n, names in AR_MONTHS.items() for name in names
-} | {name: ("h", n) for n, names in HIJRI_MONTHS.items() for name in names}
+    **{name: ("g", n) for n, names in AR_MONTHS.items() for name in names},
+    **{name: ("h", n) for n, names in HIJRI_MONTHS.items() for name in names},
+}
 _EN_MONTH_LOOKUP = {name: n for n, names in EN_MONTHS.items() for name in names}
 _EN_WEEKDAY_LOOKUP = dict(EN_WEEKDAYS) | {
     abbr: EN_WEEKDAYS[day] for abbr in EN_WEEKDAY_ABBREVIATIONS for day in EN_WEEKDAYS if day.startswith(abbr)
@@ -218,10 +229,14 @@ _AR_GREG_MONTH = _alternation(n for names in AR_MONTHS.values() for n in names)
 _AR_WEEKDAY = _ART + _alternation(AR_WEEKDAYS)
 _AR_MOD = _alternation(_AR_MOD_TABLE)
 _AR_PART = _CL + _alternation(AR_PARTS)
-_AR_DAYNUM = rf"(?:{_DAY}|{_alternation(AR_ORDINALS)}{_NW})"
+_HIJRI_MARK = r"(?:ه|هجري|هجريه|للهجره)" + _NW
+_AR_ORDINAL_STEMS = _alternation(w.removeprefix("ال") for w in AR_ORDINALS if w.startswith("ال"))
+# «الأول», «بالحادي عشر», «للحادي والعشرين» (ل + ال is written «لل»), «أول».
+_AR_DAYNUM = rf"(?:{_DAY}|(?:(?:[بل]?ال|لل){_AR_ORDINAL_STEMS}|اول){_NW})"
+# A calendar mark after a year: «1445 هـ», «2014م».
+_YEAR_SUFFIX = rf"(?:{_OSP}(?:(?P<hmark>{_HIJRI_MARK})|(?P<gmark>م{_NW}|ميلادي(?:ه)?{_NW})))?"
 _AR_YEARWORD = r"(?:ال)?(?:عام|سنه)"
 _AR_TOD = r"[وف]?" + _alternation(AR_TIMES_OF_DAY)
-_HIJRI_MARK = r"(?:ه|هجري|هجريه|للهجره)" + _NW
 _EN_MONTH = _alternation(_EN_MONTH_LOOKUP)
 _EN_WEEKDAY = _alternation(EN_WEEKDAYS)
 _EN_ANY_WEEKDAY = _alternation(_EN_WEEKDAY_LOOKUP)
@@ -230,15 +245,14 @@ _EN_PART = rf"(?:the{_SP})?(?P<part>{_alternation(EN_PARTS)})(?:{_SP}|-)"
 _EN_ORD = r"(?:st|nd|rd|th)?"
 
 # One pattern per branch, most specific first (see the module docstring). Group names are local.
-_P_AR_DATE = (
+_P_AR_DATE = _CONJ + (
     rf"(?:(?P<wd>{_AR_WEEKDAY}){_OSP}[،,]?{_OSP}(?:الموافق{_SP})?)?"
     rf"(?:(?P<part>{_AR_PART}){_SP}(?:من{_SP})?)?"
     rf"(?:(?P<day>{_AR_DAYNUM}){_OSP}(?:من{_SP})?)?"
     rf"(?:(?P<shahr>{_CL}شهر){_SP})?"
     rf"(?P<cl>{_CL})(?P<month>{_AR_MONTH}){_NL}"
-    rf"(?:{_OSP}(?:/|\(){_OSP}(?P<month2>{_AR_GREG_MONTH}){_NL}(?:{_OSP}\))?)?"
-    rf"(?:{_OSP}[،,]?{_OSP}(?:من{_SP})?(?:{_AR_YEARWORD}{_OSP})?(?P<year>[12]\d\d\d){_ND}"
-    rf"(?:{_OSP}(?:(?P<hmark>{_HIJRI_MARK})|م{_NW}|ميلادي(?:ه)?{_NW}))?"
+    rf"(?:(?:{_OSP}/|{_OSP}(?P<open>\()|{_SP}){_OSP}(?P<month2>{_AR_GREG_MONTH}){_NL}(?(open){_OSP}\)))?"
+    rf"(?:{_OSP}[،,]?{_OSP}(?:من{_SP})?(?:{_AR_YEARWORD}{_OSP})?(?P<year>[12]\d\d\d){_ND}{_YEAR_SUFFIX}"
     rf"|{_SP}(?:من{_SP})?{_AR_YEARWORD}{_SP}(?P<ymod>{_AR_MOD}){_NW}"
     rf"|{_SP}(?P<mod>{_AR_MOD}){_NW})?"
 )
@@ -249,25 +263,25 @@ _P_EN_DATE = (
     rf"(?:(?P<day>{_DAY}){_EN_ORD}{_SP}(?:of{_SP})?)?"
     rf"(?P<month>{_EN_MONTH}){_NW}\.?"
     rf"(?:{_SP}(?P<day2>{_DAY}){_EN_ORD}{_NW})?"
-    rf"(?:,?{_SP}(?:of{_SP})?(?P<year>[12]\d\d\d){_ND})?"
+    rf"(?:,?{_SP}(?:of{_SP})?(?P<year>[12]\d\d\d){_ND}|{_SP}(?P<ymod>{_EN_MOD}){_SP}year{_NW})?"
 )
-_P_NUMERIC = (
+_P_NUMERIC = _CONJ + (
     r"(?:(?P<y>[12]\d\d\d)(?P<s1>[-/.])(?P<m>1[0-2]|0?[1-9])(?P=s1)(?P<d>3[01]|[12]\d|0?[1-9])"
-    r"|(?P<a>\d\d?)(?P<s2>[-/.])(?P<b>\d\d?)(?P=s2)(?P<y2>[12]\d\d\d))(?![\d/])"
+    rf"|(?P<a>\d\d?)(?P<s2>{_OSP}[-/]{_OSP}|\.)(?P<b>\d\d?)(?P=s2)(?P<y2>[12]\d\d\d))(?![\d/]){_YEAR_SUFFIX}"
 )
-_P_AR_YEAR = (
+_P_AR_YEAR = _CONJ + (
     rf"(?:(?P<part>{_AR_PART}){_SP}(?:من{_SP})?)?"
     rf"(?:(?P<kw>{_CL}{_AR_YEARWORD}){_OSP})?"
-    rf"(?P<year>[12]\d\d\d){_ND}(?:{_OSP}(?P<hmark>{_HIJRI_MARK}))?"
+    rf"(?P<year>[12]\d\d\d){_ND}{_YEAR_SUFFIX}"
 )
-_P_AR_UNIT = (
+_P_AR_UNIT = _CONJ + (
     rf"(?:(?P<part>{_AR_PART}){_SP}(?:من{_SP})?)?"
     rf"(?:(?P<this>[وف]?(?:هذا|هذه)){_SP})?"
     rf"{_ART}(?P<unit>{_alternation(AR_UNITS)}){_NW}"
     rf"(?:{_SP}(?P<mod>{_AR_MOD}){_NW})?"
 )
-_P_AR_WEEKDAY = (
-    rf"(?:(?P<tod>{_ART}يوم|{_AR_TOD}){_OSP}(?P<open>\()?{_OSP})?"
+_P_AR_WEEKDAY = _CONJ + (
+    rf"(?:(?P<tod>(?:{_AR_TOD}{_SP})?(?:{_ART}|[وف]?)(?:يوم|امس|بارحه|غدا)|{_AR_TOD}){_OSP}(?P<open>\()?{_OSP})?"
     rf"(?P<wd>{_AR_WEEKDAY}){_NW}(?(open){_OSP}\))"
     rf"(?:{_SP}(?P<mod>{_AR_MOD}){_NW})?"
 )
@@ -293,18 +307,17 @@ def _day_words(table: tuple[tuple[str, str, int], ...]) -> str:
     return "(?:" + "|".join(f"(?P<{g}>{p})" for g, p, _ in table) + ")"
 
 
-_P_AR_RELDAY = rf"(?:(?P<tod>{_AR_TOD}){_SP})?{_day_words(_AR_DAY_WORDS)}{_NW}"
+_P_AR_RELDAY = _CONJ + rf"(?:(?P<tod>{_AR_TOD}){_SP})?{_day_words(_AR_DAY_WORDS)}{_NW}"
 _P_EN_YEAR = rf"(?:{_EN_PART})?(?P<year>[12]\d\d\d){_ND}(?![.,]\d)"
-_P_EN_UNIT = (
-    rf"(?:{_EN_PART})?(?:the{_SP})?(?P<mod>{_EN_MOD}){_SP}(?P<unit>{_alternation(EN_UNITS)}){_NW}"
-)
+_P_EN_UNIT = rf"(?:{_EN_PART})?(?:the{_SP})?(?P<mod>{_EN_MOD}){_SP}(?P<unit>{_alternation(EN_UNITS)}){_NW}"
 _P_EN_WEEKDAY = rf"(?:(?P<mod>{_EN_MOD}){_SP})?(?P<wd>{_EN_WEEKDAY}){_NW}"
 _P_EN_RELDAY = rf"{_day_words(_EN_DAY_WORDS)}{_NW}"
 
 # The prefilter: anchor words every phrase contains, and numeric dates/years.
 _TRIGGER_WORDS = (
     {w for names in (*AR_MONTHS.values(), *HIJRI_MONTHS.values()) for n in names for w in n.split()}
-    - {"الاول", "اول", "الثاني", "ثاني", "الاخر", "اخر", "الاخره", "الثانيه", "الاولي", "اولي", "ذو", "ذي", "ذا"}
+    - {"الاول", "اول", "الثاني", "ثاني", "الاخر", "اخر", "الاخره", "الثانيه", "الاولي", "اولي"}
+    - {"ذو", "ذي", "ذا"}
 ) | {w for names in EN_MONTHS.values() for w in names} | set(AR_UNITS) | set(EN_UNITS) | set(
     _EN_WEEKDAY_LOOKUP
 ) | {"امس", "بارحه", "غدا", "غد", "يوم", "yesterday", "today", "tomorrow", "tonight", "morning",
@@ -313,8 +326,24 @@ _TRIGGER = re.compile(
     rf"(?<!\w)(?:[وفبلك]{{0,3}}(?:ال)?{_alternation(_TRIGGER_WORDS)}{_NW}"
     rf"|{_ART}{_alternation(AR_WEEKDAYS)}{_NW}|\d\d?\d?\d?[-/.]\d\d?[-/.]\d|[12]\d\d\d{_ND})"
 )
-_LOOKBACK = 64  # characters before an anchor where a phrase may start («الخميس، الحادي والعشرين من»)
-_WORD_START = re.compile(r"(?<!\w)\w")
+# Words a phrase can begin with (every branch above starts with one). Only these positions are tried.
+_AR_STARTERS = (
+    {"".join(n.split()[:1]) for names in (*AR_MONTHS.values(), *HIJRI_MONTHS.values()) for n in names}
+    | {w.split()[0].removeprefix("ال") for w in AR_ORDINALS}
+    | set(AR_WEEKDAYS) | set(AR_PARTS) | set(AR_UNITS) | set(AR_TIMES_OF_DAY)
+    | {"يوم", "امس", "بارحه", "غدا", "غد"}
+)  # fmt: skip
+_EN_STARTERS = (
+    set(_EN_MONTH_LOOKUP) | set(_EN_WEEKDAY_LOOKUP) | set(EN_MODIFIERS) | {p.split()[0] for p in EN_PARTS}
+    | {"yesterday", "today", "tomorrow", "tonight"}
+)  # fmt: skip
+_STARTER = re.compile(
+    rf"(?<!\w)(?:[وف]?(?:[بلك]?ال|لل|[بل])?{_alternation(_AR_STARTERS)}{_NL}|[وف]?\d"
+    rf"|[وف]?(?:هذا|هذه)(?={_SP}ال)|[وف]?بعد(?={_SP}(?:ال)?غد)"
+    rf"|{_alternation(_EN_STARTERS)}{_NW}|the{_SP}(?:day|end|beginning|start|middle|past|coming|next|last)"
+    rf"|the{_SP}(?:this|current){_SP})"
+)
+_NEXT_WORD = re.compile(r"[ \t\u200e\u200f]{1,3}(\w+)")
 _PREV_WORD = re.compile(r"(\w+)\W{0,3}$")
 
 
@@ -330,11 +359,15 @@ class _Period:
     hijri: bool = False
 
 
+_T = TypeVar("_T")
+_Resolver = Callable[[re.Match[str], "date | None"], "_Period | None"]
+
+
 def _greg(g: Gregorian) -> date:
     return date(*g.datetuple())
 
 
-def _lookup(table: Mapping[str, object], word: str | None) -> object | None:
+def _lookup(table: Mapping[str, _T], word: str | None) -> _T | None:
     """Return ``table[word]``, allowing up to two glued particles (و ف ب ل ك) before it."""
     if not word:
         return None
@@ -343,6 +376,11 @@ def _lookup(table: Mapping[str, object], word: str | None) -> object | None:
         if word[k:] in table and all(c in "وفبلك" for c in word[:k]):
             return table[word[k:]]
     return None
+
+
+def _has(words: frozenset[str], word: str) -> bool:
+    """True when ``word`` is in ``words``, allowing glued particles as ``_lookup`` does."""
+    return any(word[k:] in words and all(c in "وفبلك" for c in word[:k]) for k in range(3))
 
 
 def _prev_word(text: str, start: int) -> str:
@@ -457,18 +495,29 @@ def _weekday(wd: int, mod: int | None, ref: date) -> _Period:
     return _Period(day, day, "day", relative=True)
 
 
-def _day(period_day: date) -> _Period:
-    return _Period(period_day, period_day, "day", relative=True)
+def _on(day: date) -> _Period:
+    return _Period(day, day, "day", relative=True)
 
 
 # --- branches: each takes its own match and the reference date, returns a period or None ----------
+
+
+def _ar_day(text: str | None) -> int | None:
+    """Return the day of «15», «الأول», «للحادي والعشرين», else None."""
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    word = " ".join(text.split())
+    word = "ال" + word[2:] if word.startswith("لل") else word.removeprefix("ب").removeprefix("ل")
+    return AR_ORDINALS.get(word)
 
 
 def _ar_date(m: re.Match[str], ref: date | None) -> _Period | None:
     g = m.groupdict()
     month_name = " ".join(g["month"].split())
     cal, month = _MONTH_LOOKUP[month_name]
-    day = int(g["day"]) if g["day"] and g["day"].isdigit() else _lookup(AR_ORDINALS, g["day"])
+    day = _ar_day(g["day"])
     if g["wd"] and day is None:
         return None  # a weekday before a month alone is two phrases; the weekday branch takes it
     part = _lookup(AR_PARTS, g["part"])
@@ -479,7 +528,7 @@ def _ar_date(m: re.Match[str], ref: date | None) -> _Period | None:
         return None
     if cal == "h" and not (day or year or part or mod is not None):
         return None  # «شهر رمضان» is the season, not a dated event
-    if not strong and not g["cl"] and _lookup(dict.fromkeys(AR_PREPOSITIONS), _prev_word(m.string, m.start())) is None:
+    if not strong and not g["cl"] and not _has(AR_PREPOSITIONS, _prev_word(m.string, m.start())):
         return None  # «مارس» alone is usually the verb
     if cal == "g" and g["hmark"]:
         return None
@@ -494,11 +543,18 @@ def _en_date(m: re.Match[str], ref: date | None) -> _Period | None:
     day = int(day_text) if day_text else None
     part = EN_PARTS.get(" ".join(g["part"].split())) if g["part"] else None
     year = int(g["year"]) if g["year"] else None
-    mod = EN_MODIFIERS.get(g["mod"] or "")
-    strong = any(x is not None for x in (day, part, year, mod))
-    if not strong and (g["month"] in AMBIGUOUS_MONTHS or _prev_word(m.string, m.start()) not in EN_PREPOSITIONS):
-        return None
-    return _resolve_month_phrase("g", _EN_MONTH_LOOKUP[g["month"]], day, part, year, mod, None, ref)
+    mod, ymod = EN_MODIFIERS.get(g["mod"] or ""), EN_MODIFIERS.get(g["ymod"] or "")
+    if all(x is None for x in (day, part, year, mod, ymod)) and (
+        g["month"] in AMBIGUOUS_MONTHS or _prev_word(m.string, m.start()) not in EN_PREPOSITIONS
+    ):
+        return None  # "march"/"may" as words; a bare month counts after "in", "since"...
+    return _resolve_month_phrase("g", _EN_MONTH_LOOKUP[g["month"]], day, part, year, mod, ymod, ref)
+
+
+def _year_calendar(m: re.Match[str], year: int) -> str:
+    """Return "h" for a Hijri year: marked «هـ», or unmarked in 1343-1500 AH (1924-2077), years no
+    Gregorian news date has but Saudi papers write bare («عام 1392», «29/9/1436»)."""
+    return "h" if m.group("hmark") or (year in HIJRI_BARE_YEARS and not m.group("gmark")) else "g"
 
 
 def _numeric(m: re.Match[str], ref: date | None) -> _Period | None:
@@ -508,14 +564,15 @@ def _numeric(m: re.Match[str], ref: date | None) -> _Period | None:
     else:  # day first (Arabic and British usage); month first only when the day cannot be a month
         a, b, y = int(g["a"]), int(g["b"]), int(g["y2"])
         d, mo = (a, b) if b <= 12 else (b, a)
-    return _month_period("g", y, mo, d, None) if 1 <= mo <= 12 and d >= 1 else None
+    return _month_period(_year_calendar(m, y), y, mo, d, None) if 1 <= mo <= 12 and d >= 1 else None
 
 
 def _ar_year(m: re.Match[str], ref: date | None) -> _Period | None:
     g = m.groupdict()
     if not (g["part"] or g["kw"] or g["hmark"]):
         return None  # a bare four-digit number is usually a quantity
-    return _year_period("h" if g["hmark"] else "g", int(g["year"]), _lookup(AR_PARTS, g["part"]))
+    year = int(g["year"])
+    return _year_period(_year_calendar(m, year), year, _lookup(AR_PARTS, g["part"]))
 
 
 def _ar_unit(m: re.Match[str], ref: date | None) -> _Period | None:
@@ -533,19 +590,39 @@ def _ar_weekday(m: re.Match[str], ref: date | None) -> _Period | None:
     mod = _AR_MOD_TABLE.get(g["mod"] or "")
     if ref is None:
         return None
-    if not g["tod"] and mod is None and stem in ("اثنين", "احد"):
-        if _prev_word(m.string, m.start()) in AR_WEEKDAY_BLOCKERS:
-            return None
+    tod = g["tod"] or ""
+    ambiguous = not tod and mod is None and stem in ("اثنين", "احد")
+    if ambiguous and _prev_word(m.string, m.start()) in AR_WEEKDAY_BLOCKERS:
+        return None
+    # «أمس الاثنين», «غدا الأربعاء»: the day word gives the direction, the weekday the day.
+    if mod is None and ("امس" in tod or "بارحه" in tod):
+        return _weekday(AR_WEEKDAYS[stem], None, ref - timedelta(days=1))
+    if mod is None and "غدا" in tod:
+        return _weekday(AR_WEEKDAYS[stem], 0, ref + timedelta(days=1))
     return _weekday(AR_WEEKDAYS[stem], mod, ref)
 
 
-def _relday(table: tuple[tuple[str, str, int], ...]) -> Callable[[re.Match[str], date | None], _Period | None]:
+def _names_another_day(m: re.Match[str]) -> bool:
+    """True when «اليوم» is "the day" of something: «ذلك اليوم», «اليوم التالي», «اليوم الوطني»."""
+    if _prev_word(m.string, m.start()) in AR_DAY_BEFORE_BLOCKERS:
+        return True
+    after = _NEXT_WORD.match(m.string, m.end())
+    word = after.group(1) if after else ""
+    # A following «ال…ي» word is an adjective (الوطني، العالمي), not the subject of the verb before.
+    return word in AR_DAY_AFTER_BLOCKERS or (word.startswith("ال") and word.endswith("ي") and len(word) > 4)
+
+
+def _relday(table: tuple[tuple[str, str, int], ...]) -> _Resolver:
+    """Return the resolver of a relative day word table ((group, pattern, offset), ...)."""
+
     def resolve(m: re.Match[str], ref: date | None) -> _Period | None:
         group = next(g for g, _, _ in table if m.group(g))
         if ref is None or (group == "tt" and not m.groupdict().get("tod")):
             return None
+        if group == "d" and table is _AR_DAY_WORDS and _names_another_day(m):
+            return None
         offset = next(o for g, _, o in table if g == group)
-        return _day(ref + timedelta(days=offset))
+        return _on(ref + timedelta(days=offset))
 
     return resolve
 
@@ -569,7 +646,6 @@ def _en_weekday(m: re.Match[str], ref: date | None) -> _Period | None:
     return _weekday(EN_WEEKDAYS[m.group("wd")], EN_MODIFIERS.get(m.group("mod") or ""), ref)
 
 
-_Resolver = Callable[[re.Match[str], "date | None"], "_Period | None"]
 _BRANCHES: tuple[tuple[str, _Resolver], ...] = (
     (_P_AR_DATE, _ar_date),
     (_P_EN_DATE, _en_date),
@@ -602,41 +678,90 @@ _COMBINED = _combined()
 
 # --- normalisation with a map back to the original ---------------------------------------------------
 
-_DELETED = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # as analysis.normalize
-_SINGLE_CHAR_MAP = {
-    ch: out
-    for ch in map(chr, [*range(0x00C0, 0x0250), *range(0x0620, 0x06FF), 0x00A0])
-    if len(out := fold(normalize(ch))) == 1 and out != ch.lower()
-}
-_NEEDS_MAP = re.compile("[" + "".join(sorted(_SINGLE_CHAR_MAP)) + "]")
+
+def _char_class(chars: Iterable[str]) -> str:
+    """Return a regex character class of ``chars`` as compact ``\\uXXXX`` ranges."""
+    points = sorted({ord(c) for c in chars})
+    ranges: list[list[int]] = []
+    for p in points:
+        if ranges and p == ranges[-1][1] + 1:
+            ranges[-1][1] = p
+        else:
+            ranges.append([p, p])
+    return "[" + "".join(f"\\u{a:04x}" + (f"-\\u{b:04x}" if b > a else "") for a, b in ranges) + "]"
+
+
+def _special_chars() -> re.Pattern[str]:
+    """Return the characters the bulk path cannot handle one-for-one (deleted, or changed by NFKC).
+
+    One pass over the BMP (about 10 ms at import); astral characters all count as special.
+    """
+    chars = [
+        c
+        for c in map(chr, range(0x10000))
+        if not 0xD800 <= ord(c) <= 0xDFFF and (unicodedata.normalize("NFKC", c) != c or len(c.lower()) != 1)
+    ]
+    deleted = [c for c in map(chr, range(0x0610, 0x06EE)) if fold(normalize(c)) == ""]
+    return re.compile(_char_class(chars + deleted) + "|[\\U00010000-\\U0010ffff]")
+
+
+_SPECIAL = _special_chars()
+# Characters the bulk path maps one-for-one after lower(): alef forms, ة, ى, Arabic-Indic/Persian digits.
+_ARABIC_BLOCK = map(chr, range(0x0600, 0x0700))
+_ONE_FOR_ONE = {ch: out for ch in _ARABIC_BLOCK if len(out := fold(normalize(ch))) == 1 and out != ch}
+_ONE_FOR_ONE_RE = re.compile(_char_class(_ONE_FOR_ONE))
 
 
 class _Normalized:
-    """The text as ``normalize_with_map`` gives it, built fast when marks are the only deletions."""
+    """``normalize_with_map(text)`` at C speed: bulk lower() and replace(), special characters apart.
 
-    __slots__ = ("_index", "_keys", "text")
+    Offsets map through segments (normalised start, original start, verbatim?): inside a verbatim
+    segment offsets shift by a constant; a special character's output maps to the character itself.
+    """
+
+    __slots__ = ("_norm_starts", "_segments", "text")
+
+    _cache: dict[str, str] = {}  # noqa: RUF012 - per-character outputs, shared on purpose
 
     def __init__(self, original: str) -> None:
-        self._index: list[int] | None = None
-        self._keys: list[int] = []
-        deleted = [m.start() for m in _DELETED.finditer(original)] if _DELETED.search(original) else []
-        stripped = _DELETED.sub("", original) if deleted else original
-        lowered = stripped.lower()
-        if len(lowered) != len(stripped) or not unicodedata.is_normalized("NFKC", stripped.replace("\xa0", " ")):
-            self.text, self._index = normalize_with_map(original)  # rare: ligatures, presentation forms
-            return
-        if _NEEDS_MAP.search(lowered):
-            for ch in set(_NEEDS_MAP.findall(lowered)):
-                lowered = lowered.replace(ch, _SINGLE_CHAR_MAP[ch])
-        self.text = lowered
-        # The i-th deletion sits before normalised offset d - i: orig(k) = k + #{i: d_i - i <= k}.
-        self._keys = [d - i for i, d in enumerate(deleted)]
+        self._segments: list[tuple[int, int, bool]] = []
+        self._norm_starts: list[int] = []
+        text = original
+        if _SPECIAL.search(original):
+            pieces, prev, n = [], 0, 0
+            for m in _SPECIAL.finditer(original):
+                p = m.start()
+                if p > prev:
+                    pieces.append(original[prev:p])
+                    n += p - prev
+                ch = m.group()
+                out = self._cache.get(ch)
+                if out is None:
+                    out = fold(normalize(ch))
+                    if ch < "\U00010000":  # astral characters are rare and many: do not let the cache grow
+                        self._cache[ch] = out
+                self._segments += [(n, p, False), (n + len(out), p + 1, True)]
+                pieces.append(out)
+                n += len(out)
+                prev = p + 1
+            pieces.append(original[prev:])
+            text = "".join(pieces)
+            self._norm_starts = [seg[0] for seg in self._segments]
+        text = text.lower()
+        if _ONE_FOR_ONE_RE.search(text):
+            for ch in set(_ONE_FOR_ONE_RE.findall(text)):
+                text = text.replace(ch, _ONE_FOR_ONE[ch])
+        self.text = text
 
     def original(self, k: int) -> int:
         """Return the original offset of normalised offset ``k`` (an end offset maps too)."""
-        if self._index is not None:
-            return self._index[k]
-        return k + bisect_right(self._keys, k) if self._keys else k
+        if not self._segments:
+            return k
+        i = bisect_right(self._norm_starts, k) - 1
+        if i < 0:
+            return k
+        n, o, verbatim = self._segments[i]
+        return o + (k - n) if verbatim else o
 
 
 def _match_at(norm: str, pos: int, first: int, ref: date | None) -> tuple[re.Match[str], _Period] | None:
@@ -658,22 +783,15 @@ def _match_at(norm: str, pos: int, first: int, ref: date | None) -> tuple[re.Mat
 def _scan(norm: str, ref: date | None) -> list[tuple[int, int, _Period]]:
     """Return (start, end, period) in normalised offsets, in order and without overlaps."""
     found: list[tuple[int, int, _Period]] = []
-    done = 0  # everything before this offset is consumed or already tried
-    for anchor in _TRIGGER.finditer(norm):
-        if anchor.end() <= done:
+    done = 0  # everything before this offset is consumed
+    for starter in _STARTER.finditer(norm):
+        pos = starter.start()
+        if pos < done or (m := _COMBINED.match(norm, pos)) is None:
             continue
-        for ws in _WORD_START.finditer(norm, max(done, anchor.start() - _LOOKBACK), anchor.start() + 1):
-            pos = ws.start()
-            if pos < done:
-                continue
-            m = _COMBINED.match(norm, pos)
-            if m is None:
-                continue
-            hit = _match_at(norm, pos, int(m.lastgroup[1:]), ref)  # type: ignore[index]
-            if hit is not None:
-                found.append((pos, hit[0].end(), hit[1]))
-                done = hit[0].end()
-        done = max(done, anchor.start() + 1)
+        hit = _match_at(norm, pos, int(m.lastgroup[1:]), ref)  # type: ignore[index]
+        if hit is not None:
+            found.append((pos, hit[0].end(), hit[1]))
+            done = hit[0].end()
     return found
 
 
@@ -704,17 +822,27 @@ def extract_dates(text: str, reference: date | None) -> list[DateMention]:
 # --- formatting and whole-string parsing -------------------------------------------------------------
 
 
-def _part_name(v: date, e: date, precision: str) -> str | None:
-    """Return early/mid/late when the period is a third of its month or year, else None."""
-    if precision == "part_of_month":
-        return next(p for p, (lo, _) in PART_DAYS.items() if lo == v.day) if v.day in (1, 11, 21) else None
-    if precision == "year" and v.year == e.year and (v.month, v.day, e.month, e.day) != (1, 1, 12, 31):
-        return next((p for p, (lo, hi) in PART_MONTHS.items() if (lo, hi) == (v.month, e.month)), None)
+def _aligned_part(v: date, e: date, precision: str) -> str | None:
+    """Return "", "early", "mid" or "late" when the period is a whole (or a third of a) calendar month
+    or year, as Gregorian periods are; None for periods such as a Hijri month («رمضان 1445»)."""
+    if precision in ("month", "part_of_month"):
+        last = calendar.monthrange(v.year, v.month)[1]
+        thirds = {"": (1, last)} | {p: (lo, hi or last) for p, (lo, hi) in PART_DAYS.items()}
+        if v.month != e.month:
+            return None
+        return next((p for p, span in thirds.items() if (v.day, e.day) == span), None)
+    whole_months = (v.day, e.day) == (1, calendar.monthrange(e.year, e.month)[1])
+    if precision == "year" and v.year == e.year and whole_months:
+        thirds = {"": (1, 12)} | dict(PART_MONTHS)
+        return next((p for p, span in thirds.items() if (v.month, e.month) == span), None)
     return None
 
 
 def format_date(m: DateMention, lang: str = "ar") -> str:
-    """Return the period as a reader would write it: «أوائل يوليو 2021», "10 August 2021", «2021»."""
+    """Return the period as a reader would write it: «أوائل يوليو 2021», "10 August 2021", «2021».
+
+    Periods that are not Gregorian months or years (a week, a Hijri month) read as a day range.
+    """
     lang = "en" if lang == "en" else "ar"
 
     def month_name(d: date) -> str:
@@ -723,32 +851,36 @@ def format_date(m: DateMention, lang: str = "ar") -> str:
     def day_text(d: date, with_year: bool = True) -> str:
         return f"{d.day} {month_name(d)}" + (f" {d.year}" if with_year else "")
 
-    def with_part(part: str | None, what: str) -> str:
-        if part is None:
-            return what
-        return f"mid-{what}" if lang == "en" and part == "mid" else f"{_OUT_PARTS[lang][part]} {what}"
-
     v, e = m.value, m.end_value
-    part = _part_name(v, e, m.precision)
-    if m.precision == "day":
+    if m.precision == "day" or v == e:
         return day_text(v)
-    if m.precision == "week":
+    part = _aligned_part(v, e, m.precision)
+    if part is None:
         if v.year != e.year:
             return f"{day_text(v)} – {day_text(e)}"
         return f"{day_text(v, False)} – {day_text(e)}" if v.month != e.month else f"{v.day}–{day_text(e)}"
-    if m.precision in ("part_of_month", "month"):
-        return with_part(part, f"{month_name(v)} {v.year}")
-    return with_part(part, str(v.year)) if v.year == e.year else f"{v.year}–{e.year}"
+    what = str(v.year) if m.precision == "year" else f"{month_name(v)} {v.year}"
+    if not part:
+        return what
+    return f"mid-{what}" if lang == "en" and part == "mid" else f"{_OUT_PARTS[lang][part]} {what}"
 
 
 # Words a date line may hold besides the date itself: labels, calendar marks, weekdays, zones.
-DATE_LINE_WORDS = frozenset(
-    """
-    تاريخ التاريخ النشر نشر بتاريخ الموافق اخر تحديث التحديث م ميلادي ميلاديه ه هجري هجريه للهجره يوم
-    الساعه ساعه بتوقيت توقيت غرينتش جرينتش مكه المكرمه ص صباحا مساء مساءا
-    published updated posted modified created on date last at gmt utc am pm z t the of time update
-    """.split()
-) | {"ال" + stem for stem in AR_WEEKDAYS} | set(_EN_WEEKDAY_LOOKUP)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+DATE_LINE_WORDS = (
+    _word_set(
+        """
+        تاريخ التاريخ النشر نشر بتاريخ الموافق اخر تحديث التحديث م ميلادي ميلاديه ه هجري هجريه للهجره يوم
+        في الساعه ساعه بتوقيت توقيت غرينتش جرينتش مكه المكرمه ص صباحا مساء مساءا
+        published updated posted modified created on date last at gmt utc am pm z t the of time update
+        """
+    )
+    | {"ال" + stem for stem in AR_WEEKDAYS}
+    | set(_EN_WEEKDAY_LOOKUP)
+)
 _TIME = re.compile(r"\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?|[+-]\d\d:?\d\d\b")
 _DATEPARSER_SETTINGS = {
     "STRICT_PARSING": True,  # day, month and year all present: a date line, not a guess from "now"
@@ -764,7 +896,7 @@ def _is_date_line(text: str, spans: list[tuple[int, int]]) -> bool:
     for s, e in spans:
         rest[s:e] = " " * (e - s)
     residue = _TIME.sub(" ", fold(normalize("".join(rest))))
-    return all(_lookup(dict.fromkeys(DATE_LINE_WORDS), w) is not None for w in re.findall(r"\w+", residue))
+    return all(_has(DATE_LINE_WORDS, w) for w in re.findall(r"\w+", residue))
 
 
 def parse_date(text: str) -> date | None:
@@ -825,5 +957,6 @@ def parse_date_bound(text: str, *, end: bool) -> date:
     if day is None:
         return date(year, month, last if end else 1)
     if not 1 <= day <= last:
-        raise ValueError(f"{text!r} is not a calendar date; {calendar.month_name[month]} {year} has {last} days.")
+        name = calendar.month_name[month]
+        raise ValueError(f"{text!r} is not a calendar date; {name} {year} has {last} days.")
     return date(year, month, day)

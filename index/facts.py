@@ -5,6 +5,7 @@ them without re-reading text.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import date
 
@@ -12,6 +13,8 @@ from .dates import extract_dates
 from .entities import extract_entities
 
 __all__ = ["FACT_KINDS", "extract_facts"]
+
+log = logging.getLogger(__name__)
 
 FACT_KINDS = ("date", "person", "org", "place", "number", "money", "percent", "quantity")
 # Names learned from cue words (a role, «شركة ...») are recognised without the cue elsewhere.
@@ -32,10 +35,16 @@ def extract_facts(
     names: list[tuple[str, str]] = []
     for s, e in sentences:
         sentence = body[s:e]
-        for d in extract_dates(sentence, reference):
+        try:
+            dates = extract_dates(sentence, reference)
+            entities = extract_entities(sentence, known)
+        except Exception:  # an extractor bug must cost one sentence's facts, never the article
+            log.warning("fact extraction failed on a sentence of %d chars", e - s, exc_info=True)
+            continue
+        for d in dates:
             rows.append(("date", s + d.start, s + d.end, d.text, d.value.isoformat(),
                          d.end_value.isoformat(), d.precision, None, None, None))
-        for ent in extract_entities(sentence, known):
+        for ent in entities:
             value = None if ent.value is None else repr(ent.value)
             rows.append((ent.kind, s + ent.start, s + ent.end, ent.text, value, None, None,
                          ent.role, ent.unit, ent.key or None))

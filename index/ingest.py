@@ -86,7 +86,8 @@ def _decode(data: bytes, name: str) -> str:
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _FM_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$")
 # Page furniture that raw saved pages carry near the top: font-size widgets, share/print links.
-_WIDGET = re.compile(r"^[\s+\-–—|•·<>]*(?:الخط|حجم الخط|طباعة|مشاركة|شارك|print|share|font)?[\s+\-–—|•·<>A]*$",
+# A toolbar may hold several of them on one line («طباعة | مشاركة»).
+_WIDGET = re.compile(r"^[\s+\-–—|•·<>]*(?:(?:الخط|حجم الخط|طباعة|مشاركة|شارك|print|share|font)[\s+\-–—|•·<>A]*)*$",
                      re.I)
 _HEADER_LINES = 8
 
@@ -182,6 +183,10 @@ def parse_html(html: str, origin: str | None = None, url: str | None = None) -> 
         paragraphs = [p.text_content().strip() for p in tree.xpath("//p")]
         body = "\n\n".join(p for p in paragraphs if p) or tree.text_content().strip()
         title = title or (tree.findtext(".//title") or "").strip()
+    # The page's <h1> repeats the title at the top of the text; as in parse_text, drop the repeat.
+    first, _, rest = body.partition("\n")
+    if title and first.strip() == title and rest.strip():
+        body = rest.strip()
     return RawArticle(
         title=title,
         body=body,

@@ -17,17 +17,16 @@ import math
 import re
 import sqlite3
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import store
+from . import spans, store
 from .analysis import STOPWORDS, fold, normalize, tokenize
-from .dates import DateMention, extract_dates, format_date
+from .dates import DateMention, format_date
 from .entities import extract_entities
 from .models import Article
-from .search import _quote, ranked_match
+from .search import ranked_match
 from .segments import split_sentences
 
 __all__ = [
@@ -111,8 +110,7 @@ def question_type(question: str) -> str:
 
 _QWORDS = frozenset(
     fold(normalize(w))
-    for w in """من ومن فمن متى ومتى اين أين وأين كم وكم ما ماذا وماذا ما هو هي ماهي ماهو اي أي أية ايه
-    لماذا كيف هل وهل عدد اسم who whom whose when where what which why how many much""".split()
+    for w in ["من", "ومن", "فمن", "متى", "ومتى", "اين", "أين", "وأين", "كم", "وكم", "ما", "ماذا", "وماذا", "ما", "هو", "هي", "ماهي", "ماهو", "اي", "أي", "أية", "ايه", "لماذا", "كيف", "هل", "وهل", "عدد", "اسم", "who", "whom", "whose", "when", "where", "what", "which", "why", "how", "many", "much"]
 )
 _STOP_FOLDED = frozenset(fold(normalize(w)) for w in STOPWORDS) | _QWORDS
 
@@ -209,48 +207,55 @@ def retrieve_articles(conn: sqlite3.Connection, question: str, *, limit: int = 5
                       article_ids: Sequence[int] | None = None) -> list[int]:
     """Return the ids of the articles that best match a question, best first."""
     qa = analyze_question(question)
-    ranked = _rank_articles(conn, qa.terms, limit=limit, article_ids=article_ids)
-    return [a for a, _ in ranked]
+    ranked = _rank(conn, qa.terms, limit=limit, article_ids=article_ids)
+    return [r.article_id for r in ranked]
 
 
-def _rank_articles(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int,
-                   article_ids: Sequence[int] | None = None) -> list[tuple[int, float]]:
+# Re-ranking weights, chosen by `arshif eval` on XQuAD-ar and ARCD (README, "Measuring"):
+# BM25 finds the article; the best single sentence's share of the question's (idf-weighted)
+# words says whether one statement there answers it, and the best passage's BM25 adds locality.
+RERANK_POOL = 12
+SENTENCE_WEIGHT = 1.0
+PASSAGE_WEIGHT = 0.0
+
+
+@dataclass(slots=True)
+class _Ranked:
+    article_id: int
+    score: float
+    sentences: list[_Sentence]
+
+
+def _rank(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int,
+          article_ids: Sequence[int] | None = None) -> list[_Ranked]:
+    """Rank articles by BM25, then re-rank the best of them by their best sentence."""
     match = _expression(conn, terms)
     if match is None:
         return []
     filters = store.Filters(article_ids=tuple(article_ids) if article_ids is not None else None)
-    rows = store.fetch_hits(conn, match, filters, limit=limit)
-    return [(r["id"], -r["score"]) for r in rows]
-
-
-def _retrieve_passages(conn: sqlite3.Connection, terms: Sequence[str], article_ids: Sequence[int],
-                       limit: int = 8) -> list[_Passage]:
-    match = _expression(conn, terms)
-    if match is None:
+    rows = store.fetch_hits(conn, match, filters, limit=max(limit, RERANK_POOL))
+    if not rows:
         return []
-    rows = store.fetch_passages(conn, match, store.Filters(article_ids=tuple(article_ids)), limit=limit)
-    return [_Passage(r["article_id"], r["start"], r["end"], -r["score"]) for r in rows]
+    top = -rows[0]["score"] or 1.0
+    idf = _idf(conn, terms)
+    passage_best: dict[int, float] = {}
+    if PASSAGE_WEIGHT:
+        ids = tuple(r["id"] for r in rows)
+        for p in store.fetch_passages(conn, match, store.Filters(article_ids=ids), limit=len(ids) * 3):
+            passage_best.setdefault(p["article_id"], -p["score"])
+    ptop = max(passage_best.values(), default=1.0) or 1.0
+    ranked = []
+    for r in rows:
+        body = r["body"]
+        sentences = _score_sentences(body, r["id"], split_sentences(body), idf, 0.0)
+        best = max((x.score for x in sentences), default=0.0)
+        score = (-r["score"]) / top + SENTENCE_WEIGHT * best + PASSAGE_WEIGHT * passage_best.get(r["id"], 0.0) / ptop
+        ranked.append(_Ranked(r["id"], score, sentences))
+    ranked.sort(key=lambda x: -x.score)
+    return ranked[:limit]
 
 
 # --- candidates -----------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Candidate:
-    kind: str
-    text: str
-    start: int  # in the article body
-    end: int
-    article_id: int
-    sentence: tuple[int, int]
-    score: float
-    value: str | None = None
-    value_end: str | None = None
-    precision: str | None = None
-    role: str | None = None
-    unit: str | None = None
-    key: str | None = None
-    support: int = 1
 
 
 @dataclass(slots=True)
@@ -265,6 +270,9 @@ class _Sentence:
 _PRECISION_RANK = {"day": 4, "week": 3, "part_of_month": 3, "month": 2, "year": 1}
 _BARE_YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,])")
 _DIGITS = str.maketrans({chr(0x0660 + i): str(i) for i in range(10)})
+_ASKS_YEAR = re.compile(r"\b(?:عام|سنه|العام|السنه)\b|\byear\b")
+ANSWER_SENTENCES = 4
+FACT_SENTENCES = 8
 
 
 def _idf(conn: sqlite3.Connection, terms: Sequence[str]) -> dict[str, float]:
@@ -275,26 +283,18 @@ def _idf(conn: sqlite3.Connection, terms: Sequence[str]) -> dict[str, float]:
 
 def _score_sentences(body: str, article_id: int, spans: list[tuple[int, int]], idf: dict[str, float],
                      base: float) -> list[_Sentence]:
+    """Return sentences scored by the idf-weighted share of the question's words they hold."""
     out = []
     total = sum(idf.values()) or 1.0
     for s, e in spans:
-        toks = tokenize(body[s:e])
         matched: dict[str, float] = {}
         positions = []
-        for t in toks:
+        for t in tokenize(body[s:e]):
             if t.term in idf:
                 matched[t.term] = idf[t.term]
                 positions.append(s + t.start)
-        coverage = sum(matched.values()) / total
-        out.append(_Sentence(article_id, s, e, coverage + base, positions))
+        out.append(_Sentence(article_id, s, e, sum(matched.values()) / total + base, positions))
     return out
-
-
-def _proximity(start: int, end: int, positions: list[int]) -> float:
-    if not positions:
-        return 0.0
-    dist = min(abs(p - start) if p < start else abs(p - end) if p > end else 0 for p in positions)
-    return 1.0 / (1.0 + dist / 40.0)
 
 
 def _in_question(text: str, qterms: set[str]) -> bool:
@@ -302,187 +302,169 @@ def _in_question(text: str, qterms: set[str]) -> bool:
     return bool(toks) and all(t.term in qterms for t in toks)
 
 
-def _candidates(qa: QuestionAnalysis, sentences: list[_Sentence], bodies: dict[int, Article],
-                facts: dict[int, list[sqlite3.Row]], published: dict[int, date | None],
-                known: dict[str, str]) -> list[_Candidate]:
-    kinds = _KINDS_FOR.get(qa.type)
-    if not kinds:
-        return []
-    qterms = set(qa.terms)
-    out: list[_Candidate] = []
-    for sent in sentences:
-        body = bodies[sent.article_id].body
-        rows = [r for r in facts.get(sent.article_id, ()) if r["start"] >= sent.start and r["end"] <= sent.end]
-        cands: list[_Candidate] = []
-        for r in rows:
-            if r["kind"] not in kinds:
-                continue
-            cands.append(_Candidate(r["kind"], r["text"], r["start"], r["end"], sent.article_id,
-                                    (sent.start, sent.end), 0.0, r["value"], r["value_end"], r["precision"],
-                                    r["role"], r["unit"], r["key"]))
-        text = body[sent.start:sent.end]
-        if qa.type == "who" and known:
-            # Names learned after this article was ingested are found at question time.
-            have = {(c.start, c.end) for c in cands}
-            for ent in extract_entities(text, known):
-                if ent.kind in kinds and (sent.start + ent.start, sent.start + ent.end) not in have:
-                    cands.append(_Candidate(ent.kind, ent.text, sent.start + ent.start, sent.start + ent.end,
-                                            sent.article_id, (sent.start, sent.end), 0.0, role=ent.role,
-                                            key=ent.key))
-        if qa.type == "when":
-            taken = [(c.start, c.end) for c in cands]
-            for m in _BARE_YEAR.finditer(text.translate(_DIGITS)):
-                s, e = sent.start + m.start(), sent.start + m.end()
-                if any(a <= s < b for a, b in taken):
-                    continue
+def _fact_candidates(ctx: spans.SentenceContext, rows: list[sqlite3.Row], qa: QuestionAnalysis,
+                     known: dict[str, str]) -> list[spans.SpanCandidate]:
+    """Return the sentence's stored facts (and names learned since, and bare years) as candidates."""
+    out = []
+    end = ctx.start + len(ctx.text)
+    for r in rows:
+        if r["start"] >= ctx.start and r["end"] <= end:
+            out.append(spans.SpanCandidate(r["start"], r["end"], r["text"], ctx.article_id, ctx.rank, r["kind"],
+                                           r["role"], r["value"], r["value_end"], r["precision"], r["unit"], r["key"]))
+    if known and qa.type == "who":
+        have = {(c.start, c.end) for c in out}
+        for ent in extract_entities(ctx.text, known):
+            s, e = ctx.start + ent.start, ctx.start + ent.end
+            if ent.kind in ("person", "org") and (s, e) not in have:
+                out.append(spans.SpanCandidate(s, e, ent.text, ctx.article_id, ctx.rank, ent.kind, ent.role,
+                                               key=ent.key))
+    if qa.type == "when":
+        taken = [(c.start, c.end) for c in out if c.kind == "date"]
+        for m in _BARE_YEAR.finditer(ctx.text.translate(_DIGITS)):
+            s, e = ctx.start + m.start(), ctx.start + m.end()
+            if not any(a <= s < b for a, b in taken):
                 y = m.group(1)
-                cands.append(_Candidate("date", body[s:e], s, e, sent.article_id, (sent.start, sent.end), -0.15,
-                                        f"{y}-01-01", f"{y}-12-31", "year"))
-        for c in cands:
-            if _in_question(c.text, qterms):
-                continue
-            fit = kinds.get(c.kind, 0.0)
-            c.score += sent.score + 0.6 * fit + 0.5 * _proximity(c.start, c.end, sent.positions)
-            if c.kind == "person" and c.role:
-                c.score += 0.15
-            out.append(c)
+                out.append(spans.SpanCandidate(s, e, ctx.text[m.start():m.end()], ctx.article_id, ctx.rank, "date",
+                                               value=f"{y}-01-01", value_end=f"{y}-12-31", precision="year"))
     return out
 
 
-def _agree(a: _Candidate, b: _Candidate) -> bool:
+@dataclass(slots=True)
+class Gathered:
+    """Everything the answer is chosen from: ranked sentences and scored candidates."""
+
+    qa: QuestionAnalysis
+    articles: dict[int, Article]
+    order: list[int]
+    sentences: list[_Sentence]
+    candidates: list[spans.SpanCandidate]
+    contexts: dict[tuple[int, int], spans.SentenceContext]
+    facts: dict[int, list[sqlite3.Row]]
+
+
+def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | None, *,
+           followup: bool = False) -> Gathered | None:
+    """Rank articles and sentences for a question and list the answer candidates with features."""
+    terms = qa.terms
+    if followup and scope:
+        # A follow-up is about the articles just shown, in the order they were shown.
+        ranked = _rank(conn, terms, limit=len(scope), article_ids=scope) if terms else []
+        have = {r.article_id for r in ranked}
+        bodies = store.get_articles(conn, [a for a in scope if a not in have])
+        for a in scope:
+            if a in bodies:
+                body = bodies[a].body
+                ranked.append(_Ranked(a, 0.0, _score_sentences(body, a, split_sentences(body), {}, 0.0)))
+    else:
+        ranked = _rank(conn, terms, limit=6, article_ids=scope)
+    if not ranked:
+        return None
+    ids = [r.article_id for r in ranked]
+    articles = store.get_articles(conn, ids)
+    top = max(ranked[0].score, 1e-9)
+    sentences: list[_Sentence] = []
+    for rank, r in enumerate(ranked[:5]):
+        weight = r.score / top if r.score > 0 else (1.0 if followup and rank == 0 else 0.0)
+        for snt in r.sentences:
+            snt.score += 0.35 * weight
+            sentences.append(snt)
+    sentences.sort(key=lambda s: -s.score)
+    sentences = sentences[:12]
+    # Facts of the asked type are sparse, so they are looked for in more sentences than spans.
+    best = sentences[:FACT_SENTENCES if qa.type in _KINDS_FOR else ANSWER_SENTENCES]
+    facts = store.facts_for(conn, {s.article_id for s in best})
+    known = store.known_names(conn) if qa.type == "who" else {}
+    qterms = set(terms)
+    asks_year = bool(_ASKS_YEAR.search(fold(normalize(qa.text)))) and qa.type == "when"
+    weights = spans.load_weights()
+    qword = spans.question_word(qa.text)
+    candidates: list[spans.SpanCandidate] = []
+    contexts = {}
+    for rank, snt in enumerate(best):
+        body = articles[snt.article_id].body
+        ctx = spans.sentence_context(snt.article_id, snt.start, body[snt.start:snt.end], rank, snt.score, qterms)
+        contexts[(snt.article_id, snt.start)] = ctx
+        generic = spans.candidate_spans(ctx, qterms) if rank < ANSWER_SENTENCES else []
+        typed = [c for c in _fact_candidates(ctx, facts.get(snt.article_id, []), qa, known)
+                 if not _in_question(c.text, qterms)]
+        for c in spans.merge_facts(generic, typed):
+            c.feats = spans.features(c, ctx, qa.type, qterms, qa.terms[0] if qa.terms else None, asks_year, qword)
+            c.score = spans.score(c.feats, weights)
+            candidates.append(c)
+    order = [s.article_id for s in sentences]
+    order = list(dict.fromkeys(order + ids))
+    return Gathered(qa, articles, order, sentences, candidates, contexts, facts)
+
+
+def _agree(a: spans.SpanCandidate, b: spans.SpanCandidate) -> bool:
     if a.kind == "date" and b.kind == "date" and a.value and b.value:
-        return not (a.value_end < b.value or b.value_end < a.value)  # ranges overlap
+        return not ((a.value_end or a.value) < b.value or (b.value_end or b.value) < a.value)  # ranges overlap
     ka = a.key or fold(normalize(a.text))
     kb = b.key or fold(normalize(b.text))
     return ka == kb
 
 
-def _cluster(cands: list[_Candidate]) -> list[list[_Candidate]]:
-    clusters: list[list[_Candidate]] = []
-    for c in sorted(cands, key=lambda c: -c.score):
-        for cl in clusters:
-            if _agree(cl[0], c):
-                cl.append(c)
-                break
-        else:
-            clusters.append([c])
-    return clusters
-
-
-def _cluster_score(cl: list[_Candidate]) -> float:
-    best = max(c.score for c in cl)
-    return best + 0.25 * math.log(len({(c.article_id, c.start) for c in cl}))
-
-
-def _best_of(cl: list[_Candidate]) -> _Candidate:
-    """Return the representative of agreeing candidates: the most precise date, else the best."""
-    if cl[0].kind == "date":
-        return max(cl, key=lambda c: (_PRECISION_RANK.get(c.precision or "", 0), c.score))
-    return max(cl, key=lambda c: c.score)
-
-
-_COORD = re.compile(r"^[\s،,]*(?:و|مع|and|with|,|،)?[\s،,]*")
-
-
-def _coordinated(body: str, first: _Candidate, others: list[_Candidate]) -> list[_Candidate]:
+def _coordinated(body: str, first: spans.SpanCandidate, others: list[spans.SpanCandidate]) -> list[spans.SpanCandidate]:
     """Return people named together with ``first`` in its sentence («X ونظيره Y», "X and Y")."""
     group = [first]
     for c in sorted(others, key=lambda c: c.start):
-        if c is first or c.kind != first.kind or c.sentence != first.sentence or c.article_id != first.article_id:
+        if c is first or c.kind != first.kind or c.article_id != first.article_id:
             continue
-        if any(_agree(c, g) for g in group):
+        if c.sentence_rank != first.sentence_rank or any(_agree(c, g) for g in group):
             continue
         lo, hi = sorted([(first.start, first.end), (c.start, c.end)])
         gap = body[lo[1]:hi[0]]
-        if len(gap) <= 60 and (c.role or _COORD.match(gap).end() == len(gap) or re.search(r"\b(?:مع|و|and|with)\b|\sو", gap)):
+        if len(gap) <= 80 and (c.role or re.search(r"(?:^|\s)(?:و|مع|and|with)(?:\s|$)|\sو\S", gap)):
             group.append(c)
     return sorted(group, key=lambda c: c.start)
 
 
-def _date_label(c: _Candidate, lang: str) -> str | None:
-    if not c.value:
+def _date_label(c: spans.SpanCandidate, lang: str) -> str | None:
+    if c.kind != "date" or not c.value:
         return None
-    m = DateMention(c.start, c.end, c.text, date.fromisoformat(c.value), date.fromisoformat(c.value_end or c.value),
-                    c.precision or "day", False)
+    m = DateMention(c.start, c.end, c.text, date.fromisoformat(c.value),
+                    date.fromisoformat(c.value_end or c.value), c.precision or "day", False)
     return format_date(m, lang)
-
-
-_DATE_PREFIX = re.compile(r"^(?:في|فى|خلال|منذ|عام|العام|سنة|سنه|in|on|since|during)\s+", re.I)
-
-
-def _what_span(body: str, sent: _Sentence, qterms: set[str]) -> tuple[int, int]:
-    """Return the tightest span of a sentence that likely answers a what/which question.
-
-    Take the run of words right after the last question word matched in the sentence, up to a
-    clause boundary, preferring words that are not in the question.
-    """
-    text = body[sent.start:sent.end]
-    toks = tokenize(text)
-    if not toks:
-        return sent.start, sent.end
-    matched = [i for i, t in enumerate(toks) if t.term in qterms]
-    if not matched:
-        return sent.start, sent.end
-    # The longest run of non-question words adjacent to a matched word.
-    best: tuple[int, int] | None = None
-    best_len = 0
-    i = 0
-    while i < len(toks):
-        if toks[i].term in qterms or fold(normalize(toks[i].text)) in _STOP_FOLDED and False:
-            i += 1
-            continue
-        j = i
-        while j < len(toks) and toks[j].term not in qterms:
-            if j > i and re.search(r"[،,;:.!؟?()]", text[toks[j - 1].end:toks[j].start]):
-                break
-            j += 1
-        near = min(abs(i - m) for m in matched)
-        run = j - i
-        value = min(run, 10) / (1 + near)
-        if value > best_len:
-            best_len, best = value, (i, j)
-        i = max(j, i + 1)
-    if best is None:
-        return sent.start, sent.end
-    lo, hi = best
-    hi = min(hi, lo + 10)
-    while lo < hi and fold(normalize(toks[lo].text)) in _STOP_FOLDED:
-        lo += 1
-    if lo >= hi:
-        return sent.start, sent.end
-    return sent.start + toks[lo].start, sent.start + toks[hi - 1].end
 
 
 # --- the engine -----------------------------------------------------------------------------------
 
-MIN_CONFIDENCE = 0.35
-EXCERPT_CHARS = 420
+# Below this probability of the best candidate (and a weak sentence match) the reply says it
+# found no clear answer and shows the best excerpts instead of guessing.
+MIN_CONFIDENCE = 0.0
+MIN_SENTENCE_SCORE = 0.3
+# Preference for facts of the asked type over plain spans, and for people named with a role.
+TYPE_BONUS = 1.0
+ROLE_BONUS = 0.5
+# Typed facts count only in sentences that match the question nearly as well as the best one.
+TYPED_SENTENCE_RATIO = 0.8
+EXCERPT_CHARS = 600
 
 
 def _excerpt(body: str, sent: tuple[int, int], marks: list[tuple[int, int]]) -> tuple[str, tuple[tuple[int, int], ...]]:
     """Return the answer's sentence with its neighbours as room allows, and the marks inside it."""
-    spans = split_sentences(body)
-    idx = next((i for i, s in enumerate(spans) if s[0] <= sent[0] < s[1] + 1), None)
+    all_spans = split_sentences(body)
+    idx = next((i for i, s in enumerate(all_spans) if s[0] <= sent[0] < s[1] + 1), None)
     lo, hi = sent
     if idx is not None:
         i, j = idx, idx
         while True:
             grew = False
-            if j + 1 < len(spans) and spans[j + 1][1] - lo <= EXCERPT_CHARS and "\n\n" not in body[hi:spans[j + 1][0]]:
+            if (j + 1 < len(all_spans) and all_spans[j + 1][1] - lo <= EXCERPT_CHARS
+                    and "\n\n" not in body[hi:all_spans[j + 1][0]]):
                 j += 1
-                hi = spans[j][1]
+                hi = all_spans[j][1]
                 grew = True
-            if i > 0 and hi - spans[i - 1][0] <= EXCERPT_CHARS and "\n\n" not in body[spans[i - 1][1]:lo]:
+            if i > 0 and hi - all_spans[i - 1][0] <= EXCERPT_CHARS and "\n\n" not in body[all_spans[i - 1][1]:lo]:
                 i -= 1
-                lo = spans[i][0]
+                lo = all_spans[i][0]
                 grew = True
             if not grew:
                 break
     if hi - lo > EXCERPT_CHARS * 2:
         lo, hi = sent[0], min(sent[1], sent[0] + EXCERPT_CHARS * 2)
-    text = body[lo:hi]
     inside = tuple((s - lo, e - lo) for s, e in marks if s >= lo and e <= hi)
-    return text, inside
+    return body[lo:hi], inside
 
 
 def _followup_ids(conn: sqlite3.Connection, context_ids: Sequence[int] | None) -> list[int]:
@@ -508,9 +490,9 @@ def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Seq
     ctx = _followup_ids(conn, context_ids)
     result = None
     if ctx and (qa.is_followup or scope is None):
-        result = _answer_in(conn, qa, ctx if scope is None else [a for a in ctx if a in scope], lang,
-                            max_sources, followup=qa.is_followup)
-        if result is not None and result.answer is None and not qa.is_followup:
+        within = ctx if scope is None else [a for a in ctx if a in scope]
+        result = _answer_in(conn, qa, within, lang, max_sources, followup=qa.is_followup)
+        if result.answer is None and not qa.is_followup:
             result = None
     if result is None:
         result = _answer_in(conn, qa, scope, lang, max_sources, followup=False)
@@ -522,117 +504,100 @@ def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Seq
 
 def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | None, lang: str,
                max_sources: int, *, followup: bool) -> Answer:
-    terms = qa.terms
-    if followup and scope:
-        ranked = [(a, 1.0) for a in scope[:5]]
-        if terms:
-            scored = dict(_rank_articles(conn, terms, limit=len(scope), article_ids=scope))
-            ranked = sorted(ranked, key=lambda p: -scored.get(p[0], 0.0))
-    else:
-        ranked = _rank_articles(conn, terms, limit=8, article_ids=scope)
-    if not ranked:
+    g = gather(conn, qa, scope, followup=followup)
+    if g is None:
         return Answer(qa.text, qa.type, None, (), 0.0, ())
-    ids = [a for a, _ in ranked]
-    top = ranked[0][1] or 1.0
-    article_weight = {a: (s / top if top > 0 else 0.0) for a, s in ranked}
-    articles = store.get_articles(conn, ids)
-    idf = _idf(conn, terms) if terms else {}
-    passages = _retrieve_passages(conn, terms, ids, limit=10) if terms else []
-    if not passages:
-        # Follow-ups without content words: every passage of the context articles is a candidate.
-        passages = [_Passage(a, s, e, 0.0) for a in ids[:3] for _, s, e in store.article_passages(conn, a)]
-    ptop = max((p.score for p in passages), default=1.0) or 1.0
-    sentences: list[_Sentence] = []
-    for p in passages:
-        body = articles[p.article_id].body
-        spans = [(p.start + s, p.start + e) for s, e in split_sentences(body[p.start:p.end])]
-        base = 0.35 * (p.score / ptop) + 0.35 * article_weight.get(p.article_id, 0.0)
-        sentences.extend(_score_sentences(body, p.article_id, spans, idf, base))
-    sentences.sort(key=lambda s: -s.score)
-    sentences = sentences[:12]
-    facts = store.facts_for(conn, {s.article_id for s in sentences})
-    known = store.known_names(conn) if qa.type == "who" else {}
-    published = {a: (date.fromisoformat(art.published) if art.published else None) for a, art in articles.items()}
-    cands = _candidates(qa, sentences, articles, facts, published, known)
-
     answer_text: str | None = None
-    shown: list[_Candidate] = []
+    shown: list[spans.SpanCandidate] = []
     confidence = 0.0
-    best_sentence = sentences[0] if sentences else None
-    if cands:
-        clusters = sorted(_cluster(cands), key=lambda cl: -_cluster_score(cl))
-        best_cluster = clusters[0]
-        rep = _best_of(best_cluster)
-        confidence = min(1.0, _cluster_score(best_cluster) / 1.6)
-        shown = [rep]
-        if qa.type == "who":
-            shown = _coordinated(articles[rep.article_id].body, rep, cands)
-        best_sentence = next((s for s in sentences if s.article_id == rep.article_id and s.start == rep.sentence[0]),
-                             best_sentence)
-        if qa.type == "when":
-            answer_text = _DATE_PREFIX.sub("", rep.text) if rep.precision == "year" else rep.text
-        else:
-            answer_text = "، ".join(c.text for c in shown) if lang == "ar" else ", ".join(c.text for c in shown)
-    elif best_sentence is not None and qa.type not in ("yesno",):
-        s, e = (_what_span(articles[best_sentence.article_id].body, best_sentence, set(terms))
-                if qa.type in ("what", "who", "where", "number", "money") else (best_sentence.start, best_sentence.end))
-        answer_text = articles[best_sentence.article_id].body[s:e].strip() or None
-        confidence = min(1.0, best_sentence.score / 1.6) * 0.8
-        shown = [_Candidate("span", answer_text or "", s, e, best_sentence.article_id,
-                            (best_sentence.start, best_sentence.end), best_sentence.score)]
-    if best_sentence is None or (best_sentence.score < 0.3 and not followup):
-        answer_text, confidence = None, min(confidence, 0.2)
-    if confidence < MIN_CONFIDENCE * 0.5:
-        answer_text = None
+    best_sentence = g.sentences[0] if g.sentences else None
+    pool = g.candidates
+    kinds = _KINDS_FOR.get(qa.type)
+    if kinds:
+        # A question of a known type is answered by a fact of that type when the best
+        # sentences hold one (a person for «من», a date for «متى»); spans are the fallback.
+        strong = TYPED_SENTENCE_RATIO * max((c.feats.get("sent_score", 0.0) for c in pool), default=0.0)
+        typed = [c for c in pool if c.kind in kinds and c.feats.get("sent_score", 0.0) >= strong]
+        if typed:
+            for c in typed:
+                c.score += TYPE_BONUS * kinds[c.kind] + (ROLE_BONUS if c.role else 0.0)
+            pool = typed
+    if pool and qa.type != "yesno":
+        probs = spans.softmax([c.score for c in pool])
+        # Agreeing candidates (the same date or name in several sentences) pool their probability.
+        pooled: list[tuple[float, spans.SpanCandidate]] = []
+        ranked = sorted(zip(probs, pool, strict=True), key=lambda pc: -pc[0])
+        for p, c in ranked[:40]:
+            for k, (q, rep) in enumerate(pooled):
+                if c.kind != "span" and rep.kind == c.kind and _agree(rep, c):
+                    pooled[k] = (q + p, rep)
+                    break
+            else:
+                pooled.append((p, c))
+        pooled.sort(key=lambda pc: -pc[0])
+        confidence, best = pooled[0]
+        if best.kind == "date":
+            # Of agreeing dates, show the most precise («مطلع يوليو» over «الشهر الماضي»).
+            same = [c for _, c in ranked[:40] if c.kind == "date" and _agree(best, c)]
+            best = max(same, key=lambda c: (_PRECISION_RANK.get(c.precision or "", 0), c.score))
+        shown = [best]
+        if best.kind in ("person", "org"):
+            others = [c for c in pool if c.kind == best.kind]
+            shown = _coordinated(g.articles[best.article_id].body, best, others)
+        answer_text = _answer_text(best, shown, qa, lang)
+        best_sentence = next((s for s in g.sentences if s.article_id == best.article_id
+                              and s.start <= best.start < s.end), best_sentence)
+    top_score = best_sentence.score if best_sentence else 0.0
+    if best_sentence is None or (top_score < MIN_SENTENCE_SCORE and not followup) or confidence < MIN_CONFIDENCE:
+        answer_text, shown = None, []
+    return _reply(g, qa, answer_text, shown, confidence, best_sentence, lang, max_sources)
 
+
+def _answer_text(best: spans.SpanCandidate, shown: list[spans.SpanCandidate], qa: QuestionAnalysis,
+                 lang: str) -> str:
+    if best.kind == "date":
+        if _ASKS_YEAR.search(fold(normalize(qa.text))) and best.value and best.precision != "year":
+            m = re.search(r"\d{4}", best.text.translate(_DIGITS))
+            if m:
+                return m.group()
+        return _DATE_PREFIX.sub("", best.text) if best.precision == "year" else best.text
+    sep = "، " if lang == "ar" else ", "
+    return sep.join(c.text for c in shown)
+
+
+_DATE_PREFIX = re.compile(r"^(?:في|فى|خلال|منذ|عام|العام|سنة|سنه|in|on|since|during)\s+", re.I)
+
+
+def _reply(g: Gathered, qa: QuestionAnalysis, answer_text: str | None, shown: list[spans.SpanCandidate],
+           confidence: float, best_sentence: _Sentence | None, lang: str, max_sources: int) -> Answer:
+    """Assemble facts, excerpts and sources around the chosen answer."""
     facts_out: list[Fact] = []
     for c in shown:
         if c.kind == "span":
             continue
-        label = _date_label(c, lang) if c.kind == "date" else None
-        facts_out.append(Fact(c.kind, c.text, c.value if c.kind == "date" else (c.value or c.key), c.role, label))
-    # Context facts of the answer's sentence: its date and place, so a "who" answer also says when/where.
+        value = c.value if c.kind in ("date", "number", "money", "percent", "quantity") else None
+        facts_out.append(Fact(c.kind, c.text, value, c.role, _date_label(c, lang)))
+    # The answer sentence's date and place come along, so "who" also says when and where.
     if best_sentence is not None and answer_text is not None:
-        for r in facts.get(best_sentence.article_id, ()):
-            if r["start"] >= best_sentence.start and r["end"] <= best_sentence.end and r["kind"] in ("date", "place"):
-                if any(f.kind == r["kind"] for f in facts_out):
-                    continue
-                c = _Candidate(r["kind"], r["text"], r["start"], r["end"], best_sentence.article_id, (0, 0), 0,
-                               r["value"], r["value_end"], r["precision"])
-                facts_out.append(Fact(r["kind"], r["text"], r["value"], None,
-                                      _date_label(c, lang) if r["kind"] == "date" else None))
-
+        for r in g.facts.get(best_sentence.article_id, ()):
+            inside = r["start"] >= best_sentence.start and r["end"] <= best_sentence.end
+            if inside and r["kind"] in ("date", "place") and not any(f.kind == r["kind"] for f in facts_out):
+                c = spans.SpanCandidate(r["start"], r["end"], r["text"], best_sentence.article_id, 0, r["kind"],
+                                        value=r["value"], value_end=r["value_end"], precision=r["precision"])
+                facts_out.append(Fact(r["kind"], r["text"], r["value"], None, _date_label(c, lang)))
+    order = ([best_sentence.article_id] if best_sentence else []) + g.order
+    order = list(dict.fromkeys(order))
     sources: list[Source] = []
-    order: list[int] = []
-    if best_sentence is not None:
-        order.append(best_sentence.article_id)
-    for s in sentences:
-        if s.article_id not in order:
-            order.append(s.article_id)
-    for a in ids:
-        if a not in order:
-            order.append(a)
     for a in order[:max_sources]:
-        art = articles[a]
+        art = g.articles[a]
         if best_sentence is not None and a == best_sentence.article_id:
             sent = (best_sentence.start, best_sentence.end)
-            marks = [(c.start, c.end) for c in shown if c.article_id == a] if answer_text else []
+            marks = [(c.start, c.end) for c in shown if c.article_id == a]
         else:
-            sent_obj = next((s for s in sentences if s.article_id == a), None)
-            sent = (sent_obj.start, sent_obj.end) if sent_obj else (0, min(len(art.body), EXCERPT_CHARS))
+            s_obj = next((s for s in g.sentences if s.article_id == a), None)
+            sent = (s_obj.start, s_obj.end) if s_obj else (0, min(len(art.body), EXCERPT_CHARS))
             marks = []
         text, inside = _excerpt(art.body, sent, marks)
         sources.append(Source(a, art.title, art.url, art.published, text, inside, art.source))
     return Answer(qa.text, qa.type, answer_text, tuple(facts_out), round(confidence, 3), tuple(sources),
                   tuple(order))
-
-
-def find_article_by_quote(conn: sqlite3.Connection, words: str) -> list[int]:
-    """Return ids of articles containing the exact phrase (used by tests and tools)."""
-    terms = [t.term for t in tokenize(words)]
-    if not terms:
-        return []
-    return store.fetch_ids(conn, _quote(" ".join(terms)), store.Filters())
-
-
-_ = defaultdict  # kept for readability of future grouping helpers

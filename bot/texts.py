@@ -1,0 +1,239 @@
+"""Every sentence the bot says, in Arabic (the default) and English, in one table.
+
+Keep user-facing strings here and nowhere else, so a translation is one file and the tests can
+check that both languages have every key and that /help lists every command. Strings are plain
+text with ``str.format`` fields; ``bot.render`` escapes them for Telegram's HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = ["COMMANDS", "LANGS", "TEXTS", "command_menu", "help_text", "language_for", "t"]
+
+LANGS = ("ar", "en")
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+# (command, usage shown in /help, Arabic description, English description). The descriptions are
+# also the command menu (set_my_commands): 1-256 characters each.
+COMMANDS: tuple[tuple[str, str, str, str], ...] = (
+    ("start", "", "ابدأ: ما يفعله البوت", "Start: what the bot does"),
+    ("help", "", "المساعدة وقائمة الأوامر", "Help and the list of commands"),
+    ("ask", " <سؤال | question>", "اسأل سؤالا عن الأرشيف", "Ask the archive a question"),
+    ("search", " <كلمات | words>", "ابحث في المقالات بالكلمات", "Search the articles by words"),
+    ("latest", "", "أحدث المقالات", "The latest articles"),
+    ("article", " <id>", "اعرض مقالا كاملا برقمه", "Show a whole article by its number"),
+    ("allow", " <user_id>", "(للمشرفين) اسمح لمستخدم", "(admins) Let a user in"),
+    ("deny", " <user_id>", "(للمشرفين) امنع مستخدما", "(admins) Shut a user out"),
+    ("users", "", "(للمشرفين) قائمة المستخدمين", "(admins) List the users"),
+)
+
+TEXTS: dict[str, dict[str, str]] = {
+    "start": {
+        "ar": "أهلا {name}! أنا أرشيف: أجيب عن أسئلتك من أرشيف الأخبار، مع المقتطف والمصدر.\n"
+        "اكتب سؤالا مثل «من وقع الاتفاقية؟» أو كلمات للبحث، أو أرسل /help لقائمة الأوامر.",
+        "en": "Hello {name}! I am arshif: I answer your questions from the news archive, with the "
+        "excerpt and its source.\nType a question such as \"Who signed the agreement?\" or words to "
+        "search for, or send /help for the commands.",
+    },
+    "help_intro": {
+        "ar": "اكتب سؤالا (ينتهي بـ «؟» أو يبدأ بأداة استفهام) لأجيب عنه، أو كلمات لأبحث عنها. "
+        "بعد الجواب يمكنك المتابعة بسؤال قصير مثل «ومتى وقعت؟».\n"
+        "في البحث: \"عبارة كاملة\"، ‎-كلمة للاستبعاد، since:2024 و until:2024-06.\n\nالأوامر:",
+        "en": "Type a question (ending in \"?\" or starting with a question word) and I answer it, or "
+        "words and I search for them. After an answer you can follow up with a short question such "
+        "as \"and when?\".\nIn searches: \"exact phrase\", -word to exclude, since:2024 and "
+        "until:2024-06.\n\nCommands:",
+    },
+    "help_groups": {
+        "ar": "في المجموعات أرد على الأوامر وعلى الرسائل التي تذكرني (@{bot}) أو ترد على رسائلي فقط.",
+        "en": "In groups I answer commands, messages that mention me (@{bot}) and replies to my "
+        "messages only.",
+    },
+    "stranger": {
+        "ar": "هذا الأرشيف خاص. أرسل رقمك {user_id} إلى أحد المشرفين ليسمح لك بالدخول.",
+        "en": "This archive is private. Send your user id {user_id} to an admin to be let in.",
+    },
+    "stranger_group": {
+        "ar": "هذا الأرشيف خاص. أرسل رقمك {user_id} ورقم هذه المجموعة {chat_id} إلى أحد المشرفين.",
+        "en": "This archive is private. Send your user id {user_id} and this group's id {chat_id} "
+        "to an admin.",
+    },
+    "denied": {
+        "ar": "لا يمكنك استخدام هذا الأرشيف؛ تواصل مع أحد المشرفين إن كان ذلك خطأ (رقمك {user_id}).",
+        "en": "You cannot use this archive; contact an admin if this is a mistake (your id is {user_id}).",
+    },
+    "rate_limited": {
+        "ar": "رسائل كثيرة في وقت قصير؛ انتظر دقيقة ثم أعد المحاولة.",
+        "en": "Too many messages in a short time; wait a minute and try again.",
+    },
+    "error": {
+        "ar": "حدث خطأ ما؛ تم إبلاغ المشرف.",
+        "en": "Something went wrong; the admin has been notified.",
+    },
+    "admin_error": {
+        "ar": "⚠️ خطأ أثناء معالجة رسالة (المستخدم {user_id}، المحادثة {chat_id}): {error}. التفاصيل في السجل.",
+        "en": "⚠️ Error while handling an update (user {user_id}, chat {chat_id}): {error}. "
+        "Details are in the log.",
+    },
+    "busy": {
+        "ar": "الأرشيف مشغول الآن؛ أعد المحاولة بعد قليل.",
+        "en": "The archive is busy right now; try again in a moment.",
+    },
+    "truncated": {
+        "ar": "رسالتك طويلة؛ استخدمت أول {n} حرف منها فقط.",
+        "en": "Your message is long; I used only its first {n} characters.",
+    },
+    "empty_message": {
+        "ar": "أرسل سؤالا أو كلمات للبحث.",
+        "en": "Send a question or words to search for.",
+    },
+    "ask_usage": {
+        "ar": "اكتب السؤال بعد الأمر، مثل: /ask من وقع اتفاقية الربط الكهربائي؟",
+        "en": "Write the question after the command, for example: /ask Who signed the agreement?",
+    },
+    "search_usage": {
+        "ar": "اكتب كلمات البحث بعد الأمر، مثل: /search الربط الكهربائي",
+        "en": "Write the words after the command, for example: /search energy minister",
+    },
+    "article_usage": {
+        "ar": "اكتب رقم المقال بعد الأمر، مثل: /article 12 (تجد الأرقام في /latest ونتائج البحث).",
+        "en": "Write the article's number after the command, for example: /article 12 (numbers are "
+        "shown by /latest and in search results).",
+    },
+    "user_usage": {
+        "ar": "اكتب رقم المستخدم بعد الأمر، مثل: /{command} 12345678",
+        "en": "Write the user's numeric id after the command, for example: /{command} 12345678",
+    },
+    "unknown_command": {
+        "ar": "لا أعرف هذا الأمر؛ أرسل /help لقائمة الأوامر.",
+        "en": "I don't know that command; send /help for the list.",
+    },
+    "admins_only": {
+        "ar": "هذا الأمر للمشرفين فقط.",
+        "en": "Only admins can use this command.",
+    },
+    "allowed_user": {
+        "ar": "يمكن للمستخدم {user_id} استخدام الأرشيف الآن.",
+        "en": "User {user_id} can use the archive now.",
+    },
+    "denied_user": {
+        "ar": "لم يعد بإمكان المستخدم {user_id} استخدام الأرشيف.",
+        "en": "User {user_id} can no longer use the archive.",
+    },
+    "cannot_deny_admin": {
+        "ar": "المستخدم {user_id} مشرف في الإعدادات؛ أزله من ARSHIF_ADMINS أولا.",
+        "en": "User {user_id} is an admin in the configuration; remove them from ARSHIF_ADMINS first.",
+    },
+    "welcome_in": {
+        "ar": "سمح لك أحد المشرفين باستخدام الأرشيف. أرسل /help للبدء.",
+        "en": "An admin has let you into the archive. Send /help to begin.",
+    },
+    "users_title": {"ar": "المستخدمون:", "en": "Users:"},
+    "users_none": {"ar": "لا أحد بعد.", "en": "Nobody yet."},
+    "users_admins": {"ar": "المشرفون (الإعدادات): {ids}", "en": "Admins (configuration): {ids}"},
+    "users_config": {"ar": "مسموح لهم (الإعدادات): {ids}", "en": "Allowed (configuration): {ids}"},
+    "users_chats": {"ar": "مجموعات مسموحة (الإعدادات): {ids}", "en": "Allowed groups (configuration): {ids}"},
+    "users_open": {
+        "ar": "الوضع المفتوح مفعل: يمكن لأي شخص استخدام البوت.",
+        "en": "Open mode is on: anyone can use the bot.",
+    },
+    "user_row": {"ar": "{user_id}: {status}{blocked}", "en": "{user_id}: {status}{blocked}"},
+    "status_allowed": {"ar": "مسموح", "en": "allowed"},
+    "status_denied": {"ar": "ممنوع", "en": "denied"},
+    "status_seen": {"ar": "معروف دون إذن", "en": "seen, not allowed"},
+    "blocked_mark": {"ar": " (حظر البوت)", "en": " (blocked the bot)"},
+    "no_answer": {
+        "ar": "لم أجد جوابا واضحا؛ هذه أقرب المقاطع:",
+        "en": "I found no clear answer; here are the closest passages:",
+    },
+    "nothing_found": {
+        "ar": "لم أجد شيئا عن هذا في الأرشيف.",
+        "en": "I found nothing about this in the archive.",
+    },
+    "answer_label": {"ar": "الجواب", "en": "Answer"},
+    "fact_person": {"ar": "من", "en": "Who"},
+    "fact_org": {"ar": "الجهة", "en": "Organisation"},
+    "fact_date": {"ar": "متى", "en": "When"},
+    "fact_place": {"ar": "أين", "en": "Where"},
+    "fact_number": {"ar": "العدد", "en": "Number"},
+    "fact_quantity": {"ar": "الكمية", "en": "Quantity"},
+    "fact_percent": {"ar": "النسبة", "en": "Share"},
+    "fact_money": {"ar": "المبلغ", "en": "Amount"},
+    "fact_other": {"ar": "معلومة", "en": "Fact"},
+    "results_head": {
+        "ar": "{total} مقال عن «{query}» — الصفحة {page} من {pages}",
+        "en": "{total} article(s) about \"{query}\" — page {page} of {pages}",
+    },
+    "no_results": {
+        "ar": "لا نتائج عن «{query}».",
+        "en": "No results for \"{query}\".",
+    },
+    "suggestion": {"ar": "هل تقصد: {suggestion}", "en": "Did you mean: {suggestion}"},
+    "like_head": {
+        "ar": "مقالات شبيهة بـ «{title}» — الصفحة {page} من {pages}",
+        "en": "Articles like \"{title}\" — page {page} of {pages}",
+    },
+    "no_like": {
+        "ar": "لا مقالات شبيهة بـ «{title}».",
+        "en": "No articles like \"{title}\".",
+    },
+    "latest_head": {"ar": "أحدث المقالات — الصفحة {page}", "en": "Latest articles — page {page}"},
+    "archive_empty": {
+        "ar": "الأرشيف فارغ بعد؛ يضيف المشرفون المقالات بالأمر arshif ingest.",
+        "en": "The archive is empty; admins add articles with arshif ingest.",
+    },
+    "article_sent_as_file": {
+        "ar": "المقال طويل، فأرسلته ملفا نصيا.",
+        "en": "The article is long, so I sent it as a text file.",
+    },
+    "article_number": {"ar": "مقال رقم {id}", "en": "Article {id}"},
+    "stale_button": {
+        "ar": "انتهت صلاحية هذا الزر؛ أرسل البحث من جديد.",
+        "en": "This button has expired; send the search again.",
+    },
+    "button_prev": {"ar": "◀ السابق", "en": "◀ Previous"},
+    "button_next": {"ar": "التالي ▶", "en": "Next ▶"},
+    "button_open": {"ar": "📄 فتح المقال", "en": "📄 Open article"},
+    "button_open_n": {"ar": "📄 {n}", "en": "📄 {n}"},
+    "button_like": {"ar": "🔎 مقالات شبيهة", "en": "🔎 More like this"},
+    "chat_intro": {
+        "ar": "دردشة أرشيف في الطرفية. اكتب سؤالا أو كلمات؛ /help للأوامر، /quit للخروج.",
+        "en": "arshif terminal chat. Type a question or words; /help for commands, /quit to leave.",
+    },
+    "chat_buttons": {"ar": "الأزرار (اكتب الرمز):", "en": "Buttons (type the code):"},
+}
+
+
+def t(key: str, lang: str = "ar", **values: object) -> str:
+    """Returns the sentence ``key`` in ``lang`` (Arabic when the language is unknown), formatted."""
+    entry = TEXTS[key]
+    text = entry.get(lang) or entry["ar"]
+    return text.format(**values) if values else text
+
+
+def language_for(language_code: str | None, text: str | None = None) -> str:
+    """Returns "en" for English speakers or Latin-only text, else "ar" (the bot's default)."""
+    if language_code and language_code.lower().startswith("en"):
+        return "en"
+    if text and _LATIN_LETTER.search(text) and not _ARABIC_LETTER.search(text):
+        return "en"
+    return "ar"
+
+
+def help_text(lang: str, *, bot_username: str | None = None,
+              extra: Iterable[tuple[str, str, str, str]] = ()) -> str:
+    """Returns the /help text: how to ask, then every command with its usage and description."""
+    lines = [t("help_intro", lang)]
+    for command, usage, ar, en in (*COMMANDS, *extra):
+        lines.append(f"/{command}{usage} — {ar if lang == 'ar' else en}")
+    lines.append("")
+    lines.append(t("help_groups", lang, bot=bot_username or "arshif_bot"))
+    return "\n".join(lines)
+
+
+def command_menu(lang: str, extra: Iterable[tuple[str, str, str, str]] = ()) -> list[tuple[str, str]]:
+    """Returns (command, description) pairs for Telegram's command menu in ``lang``."""
+    return [(c, ar if lang == "ar" else en) for c, _usage, ar, en in (*COMMANDS, *extra)]

@@ -1,0 +1,251 @@
+"""The conversation core without Telegram: routing, follow-ups, paging, articles, access, limits."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.access import RateLimiter, decide
+from bot.config import Settings
+from bot.core import ARTICLE_MAX_UNITS, MAX_QUERY_CHARS, Conversation, Reply, Who, flat_buttons, is_question
+from bot.render import callback_data_ok, render_html, utf16_len
+from bot.texts import COMMANDS, TEXTS, help_text, language_for
+from index import store
+from index.ingest import ingest_paths
+
+ADMIN, MEMBER, STRANGER = 1, 2, 3
+GROUP = -1001
+
+
+@pytest.fixture
+def conv(archive_path: Path) -> Conversation:
+    settings = Settings(admins=(ADMIN,), allowed_users=(MEMBER,), allowed_chats=(GROUP,), db=archive_path)
+    conversation = Conversation(archive_path, settings, bot_username="arshif_test_bot")
+    yield conversation
+    conversation.close()
+
+
+def member(chat_id: int = MEMBER, language_code: str = "ar") -> Who:
+    return Who(MEMBER, chat_id, language_code)
+
+
+def shown_text(reply: Reply) -> str:
+    """Returns everything a reply shows, as plain text (titles, excerpts, facts, lead)."""
+    parts = [reply.lead, reply.answer or "", reply.body or ""]
+    parts += [f"{f.text} {f.detail or ''}" for f in reply.facts]
+    parts += [f"{i.source.title} {i.excerpt}" for i in reply.items]
+    return "\n".join(parts)
+
+
+# --- routing --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("من وقع اتفاقية الربط الكهربائي؟", True),
+        ("من وقع الاتفاقية", True),  # a question word first, no mark
+        ("ومتى وقعت", True),  # glued conjunction
+        ("أين تقع محطة تطاوين", True),
+        ("Who signed the memo", True),
+        ("energy minister?", True),
+        ("الربط الكهربائي", False),
+        ("energy minister", False),
+        ("وزير الطاقة", False),  # starts with و but is not a question word
+        ("", False),
+    ],
+)
+def test_is_question(text: str, expected: bool) -> None:
+    assert is_question(text) is expected
+
+
+def test_question_gets_an_answer_and_words_get_results(conv: Conversation) -> None:
+    answer = conv.handle(member(), "من وقع اتفاقية الربط الكهربائي؟")
+    assert answer.kind == "answer"
+    assert answer.items and answer.items[0].source.title == "وزيرا الطاقة في الأردن ومصر يوقعان اتفاقية للربط الكهربائي"
+    results = conv.handle(member(), "الربط الكهربائي")
+    assert results.kind == "results"
+    assert results.items[0].number == 1 and results.items[0].highlights
+
+
+def test_follow_up_uses_chat_memory_and_survives_a_restart(conv: Conversation, archive_path: Path) -> None:
+    first = conv.handle(member(), "من وقع اتفاقية الربط الكهربائي؟")
+    [article_id] = first.shown
+    conv.close()
+    # A new Conversation on the same file (the bot restarted) still knows what the chat saw.
+    again = Conversation(archive_path, conv.settings)
+    follow = again.handle(member(), "ومتى وقعت؟")
+    assert follow.kind == "answer" and follow.items[0].source.article_id == article_id
+    assert any(f.kind == "date" for f in follow.facts)
+    # Another chat has no memory: its follow-up is not answered from that article.
+    other = again.handle(Who(ADMIN, ADMIN, "ar"), "ومتى وقعت؟")
+    assert article_id not in other.shown
+    again.close()
+
+
+def test_a_new_question_is_not_answered_from_the_previous_article(conv: Conversation) -> None:
+    conv.handle(member(), "كم قيمة المنحة الأوروبية لميناء الإسكندرية؟")
+    reply = conv.handle(member(), "من أطلق منصة مسار الرقمية للنقل العام؟")
+    assert "مسار" in reply.items[0].source.title
+
+
+def test_language_follows_language_code_or_latin_text(conv: Conversation) -> None:
+    assert conv.handle(member(language_code="en"), "/start").lead.startswith("Hello")
+    assert conv.handle(member(language_code="ar"), "/start").lead.startswith("أهلا")
+    assert conv.handle(member(language_code=None), "energy minister").lang == "en"
+    assert language_for(None, "وزير energy") == "ar"
+
+
+# --- paging, buttons ----------------------------------------------------------------------------
+
+
+def test_search_pages_forward_and_back(conv: Conversation) -> None:
+    first = conv.handle(member(), "الطاقة")
+    assert len(first.items) == 5 and not first.edit
+    [next_button] = [b for b in flat_buttons(first) if b.label.startswith("التالي")]
+    second = conv.callback(member(), next_button.data)
+    assert second.edit and second.items[0].number == 6
+    assert {i.source.article_id for i in second.items}.isdisjoint(i.source.article_id for i in first.items)
+    [back] = [b for b in flat_buttons(second) if "السابق" in b.label]
+    assert conv.callback(member(), back.data).items == first.items
+    for reply in (first, second):
+        assert all(callback_data_ok(b.data) for b in flat_buttons(reply))
+        opens = [b.data for b in flat_buttons(reply) if b.data.startswith("a:")]
+        assert opens == [f"a:{i.source.article_id}" for i in reply.items]
+
+
+@pytest.mark.parametrize("data", ["zzz", "", "s:1", "s:x:1", "a:-1", "s:999999:0", "l:99", "m:" + "9" * 13])
+def test_forged_or_stale_buttons_are_answered_politely(conv: Conversation, data: str) -> None:
+    reply = conv.callback(member(), data)
+    assert reply.kind == "stale" and reply.lead == TEXTS["stale_button"]["ar"]
+
+
+def test_someone_elses_search_button_is_stale(conv: Conversation) -> None:
+    first = conv.handle(member(), "الطاقة")
+    [next_button] = [b for b in flat_buttons(first) if b.label.startswith("التالي")]
+    reply = conv.callback(Who(ADMIN, ADMIN, "ar"), next_button.data)
+    assert reply.kind == "stale"
+
+
+def test_more_like_this_leaves_the_article_out(conv: Conversation) -> None:
+    reply = conv.callback(member(), "m:1")
+    assert reply.kind == "results" and reply.items
+    assert 1 not in reply.shown
+    assert conv.callback(member(), "a:999999").lead.startswith("لا يوجد مقال")
+
+
+# --- articles -----------------------------------------------------------------------------------
+
+
+def add_article(conv: Conversation, tmp_path: Path, paragraphs: int) -> int:
+    body = "\n\n".join(f"الفقرة {i}: " + "نص تجريبي عن مشروع الطاقة الشمسية في الصحراء. " * 12
+                       for i in range(paragraphs))
+    path = tmp_path / f"long-{paragraphs}.md"
+    path.write_text(f"---\ntitle: مقال طويل {paragraphs}\ndate: 2024-05-01\n---\n{body}\n", encoding="utf-8")
+    summary = ingest_paths(conv.conn(), [path], workers=1)
+    assert summary.added == 1, summary.failed
+    return summary.added_ids[0]
+
+
+def test_medium_article_is_split_into_messages(conv: Conversation, tmp_path: Path) -> None:
+    article_id = add_article(conv, tmp_path, 12)  # ~7,000 characters
+    reply = conv.handle(member(), f"/article {article_id}")
+    assert reply.document is None
+    parts = render_html(reply)
+    assert 2 <= len(parts) <= 3
+    assert all(utf16_len(p) <= 4096 for p in parts)
+    body = store.get_article(conv.conn(), article_id).body
+    assert re.sub(r"\W", "", "".join(parts)).count(re.sub(r"\W", "", body.split("\n\n")[-1])) == 1
+
+
+def test_long_article_is_sent_as_a_text_file(conv: Conversation, tmp_path: Path) -> None:
+    article_id = add_article(conv, tmp_path, 40)
+    body = store.get_article(conv.conn(), article_id).body
+    assert utf16_len(body) > ARTICLE_MAX_UNITS
+    reply = conv.handle(member(), f"/article {article_id}")
+    assert reply.document is not None and reply.document.filename == f"article-{article_id}.txt"
+    assert body.strip() in reply.document.content.decode("utf-8")
+
+
+def test_bad_article_ids(conv: Conversation) -> None:
+    assert conv.handle(member(), "/article").lead == TEXTS["article_usage"]["ar"]
+    assert conv.handle(member(language_code="en"), "/article 424242").lead.startswith("No article has id 424242")
+
+
+# --- long and hostile input ---------------------------------------------------------------------
+
+
+def test_long_message_is_cut_and_the_user_told(conv: Conversation) -> None:
+    reply = conv.handle(member(), "الطاقة " + "ض" * 10_000)
+    assert reply.notes == (TEXTS["truncated"]["ar"].format(n=MAX_QUERY_CHARS),)
+
+
+def test_fts_syntax_is_just_words(conv: Conversation) -> None:
+    reply = conv.handle(member(), '"unbalanced AND OR NEAR(')
+    assert reply.kind in ("results", "error") and reply.lead
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+def test_stranger_gets_one_sentence_with_their_id(conv: Conversation) -> None:
+    for text in ("من وقع اتفاقية الربط الكهربائي؟", "الطاقة", "/latest", "/article 1", "/start"):
+        reply = conv.handle(Who(STRANGER, STRANGER, "ar"), text)
+        assert reply.kind == "refusal" and str(STRANGER) in reply.lead
+        assert not reply.items and not reply.facts and not reply.buttons and reply.body is None
+    group = conv.handle(Who(STRANGER, -5, "en", "group"), "/search energy")
+    assert str(STRANGER) in group.lead and "-5" in group.lead
+    assert conv.callback(Who(STRANGER, STRANGER), "a:1").kind == "refusal"
+
+
+def test_allowed_group_lets_its_members_in(conv: Conversation) -> None:
+    assert conv.handle(Who(STRANGER, GROUP, "ar", "supergroup"), "الطاقة").kind == "results"
+
+
+def test_admin_allows_and_denies(conv: Conversation) -> None:
+    stranger = Who(STRANGER, STRANGER, "en")
+    assert conv.handle(member(), f"/allow {STRANGER}").lead == TEXTS["admins_only"]["ar"]
+    reply = conv.handle(Who(ADMIN, ADMIN, "en"), f"/allow {STRANGER}")
+    assert reply.lead == f"User {STRANGER} can use the archive now."
+    assert [n.chat_id for n in reply.notices] == [STRANGER]
+    assert conv.handle(stranger, "energy").kind == "results"
+    conv.handle(Who(ADMIN, ADMIN, "en"), f"/deny {STRANGER}")
+    assert conv.handle(stranger, "energy").kind == "refusal"
+    assert conv.handle(Who(ADMIN, ADMIN, "en"), f"/deny {ADMIN}").lead.startswith(f"User {ADMIN} is an admin")
+    users = conv.handle(Who(ADMIN, ADMIN, "en"), "/users").lead
+    assert f"{STRANGER}: denied" in users and f"Admins (configuration): {ADMIN}" in users
+    assert conv.handle(Who(ADMIN, ADMIN, "en"), "/allow abc").lead.startswith("Write the user's numeric id")
+
+
+def test_access_rules(archive: object) -> None:
+    conn = archive
+    s = Settings(admins=(1,), allowed_users=(2,), allowed_chats=(-9,))
+    assert decide(s, conn, 1, 1).reason == "admin"
+    assert decide(s, conn, 2, 2).reason == "user"
+    assert decide(s, conn, 3, -9).reason == "chat"
+    assert decide(s, conn, 3, 3).reason == "stranger"
+    assert decide(Settings(open_mode=True), conn, 3, 3).allowed
+    store.set_user_status(conn, 3, "denied", 1)
+    assert not decide(Settings(open_mode=True), conn, 3, -9).allowed  # a denial beats open mode
+    store.set_user_blocked(conn, 4, True)  # bookkeeping rows grant nothing
+    assert decide(s, conn, 4, 4).reason == "stranger" and decide(s, conn, 4, 4).blocked
+
+
+def test_rate_limiter_warns_once_then_drops() -> None:
+    now = [0.0]
+    limiter = RateLimiter(3, clock=lambda: now[0])
+    assert [limiter.check(7) for _ in range(6)] == ["ok", "ok", "ok", "warn", "drop", "drop"]
+    assert limiter.check(8) == "ok"  # per user
+    now[0] = 61
+    assert limiter.check(7) == "ok"
+
+
+def test_help_lists_every_command_in_both_languages() -> None:
+    for lang in ("ar", "en"):
+        text = help_text(lang)
+        for command, *_ in COMMANDS:
+            assert f"/{command}" in text
+    for key, entry in TEXTS.items():
+        assert set(entry) == {"ar", "en"}, key

@@ -1,0 +1,109 @@
+"""Fixtures for end-to-end tests of the bot: a real Application polling the fake Bot API server.
+
+The archive is a temporary SQLite file built once per session from the bundled samples and, when
+the team's shared seed article exists, ``../shared/seed/cyber-agreement.txt``; every test gets its
+own copy, so chat memory, users and button queries never leak between tests.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.telegram_app import build_application
+from index import store
+from index.ingest import ingest_paths
+
+from .fakebot import FakeBotServer
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "index" / "samples"
+SEED = REPO.parent / "shared" / "seed" / "cyber-agreement.txt"
+
+ADMIN = 900
+MEMBERS = tuple(range(1001, 1011))  # ten allowed users
+STRANGER = 5555
+GROUP = -100123
+
+
+@pytest.fixture(scope="session")
+def e2e_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Returns an archive file with the samples (and the seed article when present); do not write."""
+    path = tmp_path_factory.mktemp("e2e") / "archive.db"
+    conn = store.connect(path)
+    sources = [SAMPLES] + ([SEED] if SEED.exists() else [])
+    summary = ingest_paths(conn, sources, workers=1)
+    assert summary.failed == [], summary.failed
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def db_path(e2e_db_file: Path, tmp_path: Path) -> Path:
+    """Returns a private, writable copy of the e2e archive."""
+    path = tmp_path / "bot.db"
+    shutil.copyfile(e2e_db_file, path)
+    return path
+
+
+@dataclass
+class BotEnv:
+    """What an end-to-end test drives: the fake server, the running application, its database."""
+
+    server: FakeBotServer
+    app: Application
+    db_path: Path
+    settings: Settings
+    errors: list[BaseException] = field(default_factory=list)
+
+    def texts_to(self, chat_id: int, since: int = 0) -> list[str]:
+        """Returns the texts (or captions) of the bot's messages and edits in a chat, in order."""
+        return [c.text or "" for c in self.env_calls(chat_id, since)]
+
+    def env_calls(self, chat_id: int, since: int = 0) -> list:
+        """Returns successful message calls (send, edit, document) to a chat after call ``since``."""
+        return [c for c in self.server.messages_to(chat_id) if self.server.calls.index(c) >= since]
+
+
+def make_settings(server: FakeBotServer, db_path: Path, **overrides: object) -> Settings:
+    """Returns settings for a bot talking to ``server``: one admin, ten members, a roomy rate limit."""
+    values: dict[str, object] = {
+        "token": server.token, "db": db_path, "admins": (ADMIN,), "allowed_users": MEMBERS,
+        "allowed_chats": (GROUP,), "rate_limit": 60,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def bot_factory(db_path: Path) -> Callable[..., object]:
+    """Returns an async context manager factory: ``async with bot_factory(**settings) as env``."""
+    import contextlib
+
+    @contextlib.asynccontextmanager
+    async def start(**overrides: object) -> AsyncIterator[BotEnv]:
+        async with FakeBotServer() as server:
+            server.add_chat(ADMIN, first_name="Admin", language_code="en")
+            settings = make_settings(server, db_path, **overrides)
+            app = build_application(settings, db_path, base_url=server.base_url)
+            env = BotEnv(server, app, db_path, settings)
+            async with server.polling(app):
+                # run_polling would call post_init; the fake's polling helper starts the pieces itself.
+                await app.post_init(app)
+                yield env
+            assert server.errors == [], server.errors
+
+    return start
+
+
+@pytest.fixture
+async def bot(bot_factory: Callable[..., object]) -> AsyncIterator[BotEnv]:
+    """Yields a running bot with the default settings."""
+    async with bot_factory() as env:  # type: ignore[attr-defined]
+        yield env
