@@ -37,7 +37,8 @@ def _default_db() -> str:
 def db_option(func: Callable) -> Callable:
     """Add the ``--db`` option every command shares."""
     return click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False), default=_default_db, show_default="$ARSHIF_DB or ./arshif.db",
+        "--db", "db_path", type=click.Path(dir_okay=False), default=_default_db,
+        show_default="$ARSHIF_DB or ./arshif.db",
         help="The archive database file.",
     )(func)
 

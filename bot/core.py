@@ -56,6 +56,8 @@ PAGE_SIZE = 5
 MAX_LIKE = 20  # "more like this" lists at most this many articles
 # Beyond about three messages an article is easier to read as a file than as a wall of messages.
 ARTICLE_MAX_UNITS = 3 * 3800
+# Facts that do not state the answer follow it in this order: who, when, where, amounts.
+_FACT_ORDER = {"person": 0, "org": 1, "date": 2, "place": 3, "money": 4, "number": 5, "quantity": 5, "percent": 6}
 _CALLBACK = re.compile(r"(?P<kind>[am]):(?P<id>\d{1,12})|l:(?P<lpage>\d{1,4})|s:(?P<qid>\d{1,12}):(?P<page>\d{1,4})")
 
 # First words that make a message a question. Folded like the index («أين» → «اين»), with the
@@ -373,8 +375,10 @@ class Conversation:
             store.save_chat_context(conn, who.chat_id, shown, question)
             return Reply(lang, kind="answer", lead=t("no_answer", lang), items=items, notes=notes, shown=shown)
         top = ans.sources[0]
-        facts = tuple(_fact_line(f, lang) for f in ans.facts)
-        covered = any(f.text and (f.text in ans.answer or ans.answer in f.text) for f in ans.facts)
+        answering = [f for f in ans.facts if f.text and (f.text in ans.answer or ans.answer in f.text)]
+        context_facts = sorted((f for f in ans.facts if f not in answering), key=lambda f: _FACT_ORDER.get(f.kind, 9))
+        facts = tuple(_fact_line(f, lang) for f in (*answering, *context_facts))
+        covered = bool(answering)
         # The chat remembers the article the answer came from: a follow-up is about it, not
         # about the runners-up (which would compete with it for «ومتى وقعت؟»).
         store.save_chat_context(conn, who.chat_id, [top.article_id], question)

@@ -4,8 +4,8 @@ Four concerns live here so that handlers never touch markup:
 
 1. **Escaping.** Every string that came from an article or a user goes through ``html.escape``; the
    only tags are the ones written below (``<b>``, ``<i>``, ``<a href>``).
-2. **Layout.** Facts first (who with role; when as a calendar date plus the phrase as written;
-   where; numbers), then the excerpt with the answer in bold, then the source line.
+2. **Layout.** Facts first, in the order ``bot.core`` gives them (the answer's own facts, then
+   who, when, where, numbers), then the excerpt with the answer in bold, then the source line.
 3. **Right-to-left.** Telegram picks a paragraph's direction from its first strong character, so a
    line that starts with a Latin name or a digit would be laid out left-to-right and scramble the
    Arabic around it. Arabic lines therefore start with RLM (U+200F), and Latin words and ASCII
@@ -59,10 +59,6 @@ _LATIN_RUN = re.compile(
 # Markup tokens: a tag or a character entity; everything else is text.
 _MARKUP = re.compile(r"(<[^>]*>|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z]+);)")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>")
-
-# Facts are shown in this order: who, when, where, then amounts.
-_FACT_ORDER = {"person": 0, "org": 1, "date": 2, "place": 3, "money": 4, "number": 5, "quantity": 5,
-               "percent": 6}
 
 
 def utf16_len(text: str) -> int:
@@ -237,14 +233,10 @@ def _meta(source: SourceLine) -> str:
 
 
 def _fact_line(fact: FactLine) -> str:
-    line = f"• <b>{escape(fact.label)}:</b> {escape(fact.text)}"
+    line = f"• {escape(fact.label)}: <b>{escape(fact.text)}</b>"
     if fact.detail:
         line += f" — {escape(fact.detail)}"
     return line
-
-
-def _sorted_facts(facts: Sequence[FactLine]) -> list[FactLine]:
-    return sorted(facts, key=lambda f: _FACT_ORDER.get(f.kind, 9))
 
 
 def _item_html(item: Item) -> list[str]:
@@ -275,7 +267,7 @@ def _blocks_html(reply: Reply) -> list[str]:
     if reply.answer and not reply.facts:
         blocks.append(f"<b>{escape(t('answer_label', reply.lang))}:</b> <b>{escape(reply.answer)}</b>")
     if reply.facts:
-        blocks.append("\n".join(_fact_line(f) for f in _sorted_facts(reply.facts)))
+        blocks.append("\n".join(_fact_line(f) for f in reply.facts))
     for item in reply.items:
         blocks.append("\n".join(_item_html(item)))
     if reply.body:
@@ -331,7 +323,7 @@ def render_plain(reply: Reply, *, color: bool = False) -> str:
         blocks.append(f"{t('answer_label', reply.lang)}: {answer}")
     if reply.facts:
         lines = []
-        for f in _sorted_facts(reply.facts):
+        for f in reply.facts:
             text = f"\x1b[1m{f.text}\x1b[0m" if color else f"**{f.text}**"
             lines.append(f"• {f.label}: {text}" + (f" — {f.detail}" if f.detail else ""))
         blocks.append("\n".join(lines))

@@ -37,10 +37,12 @@ __all__ = [
     "is_arabic",
     "normalize",
     "normalize_with_map",
+    "root",
     "stem",
     "term",
     "terms_between",
     "tokenize",
+    "words",
 ]
 
 # --- code points -------------------------------------------------------------------------------
@@ -186,9 +188,36 @@ def term(word: str) -> str:
     return t or "x"
 
 
+_ISRI = None
+
+
+@lru_cache(maxsize=200_000)
+def root(word: str) -> str:
+    """Return the Arabic root of a word as written (NLTK's ISRI), or its folded form.
+
+    Roots link derivations the light stem keeps apart («التوقيع» and «وقّعت» → وقع). ISRI is
+    erratic on names and slow (~46k words/s), so roots are used only to re-rank a few
+    candidate articles, never indexed.
+    """
+    global _ISRI
+    norm = fold(normalize(word))
+    if not is_arabic(norm) or len(norm) < 3:
+        return norm
+    if _ISRI is None:
+        from nltk.stem.isri import ISRIStemmer
+
+        _ISRI = ISRIStemmer()
+    return _ISRI.stem(norm)
+
+
 def tokenize(text: str) -> list[Token]:
     """Return the words of ``text`` with their character spans and index terms."""
     return [Token(m.start(), m.end(), m.group(), term(m.group())) for m in _WORD_RE.finditer(text)]
+
+
+def words(text: str) -> list[str]:
+    """Return the words of ``text`` as written, without spans (the fast path for scoring)."""
+    return _WORD_RE.findall(text)
 
 
 def terms_between(text: str, start: int = 0, end: int | None = None) -> list[str]:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import compress
+from itertools import compress, islice
 from operator import attrgetter, methodcaller
 from types import MappingProxyType
 
@@ -177,7 +177,7 @@ _STOP_AR = _words(
     بلاده بلادها حكومته حكومتها وزارته نفسه نفسها شخصيا رسميا مجددا سابقا لاحقا أخيرا مؤخرا
     بسبب بشأن لأن مثل قرب حيال إزاء جراء بفضل بهدف بغية بدون رغم برغم خلافا إضافة بالإضافة علاوة
     بذلك لذلك بهذا لهذا بهذه لهذه بتلك لتلك كذلك بتصريح لتصريح بتصريحات ببيان لبيان
-    أخرى آخر آخرى أخريات حين حينها بأن لأن كأن بعدما عندما كلما طالما حينما
+    لو لولا خلفا بمقدار أخرى آخر آخرى أخريات حين حينها بأن لأن كأن بعدما عندما كلما طالما حينما
     معه معها معهم لديه لديها لديهم عنده عندها
     إليه إليها إليهم عنه عنها عنهم بهم فيهم منهم عليهم نظير ذو ذات
     رحمه حفظه يحفظه أطال اطال بمناسبة بخصوص بشكل بصورة بطريقة أثناء طوال لمدة بنحو بنسبة بقيمة
@@ -1375,25 +1375,47 @@ def _match_names(doc: _Doc, i: int, index: Mapping, prio: int, require_cap: bool
 
 # --- learned names ---------------------------------------------------------------------------
 
-_KNOWN_CACHE: list = [None, -1, {}]  # the mapping last seen, its size, and its first-word index
+
+class _KnownIndex:
+    """First word → (rest of the words, kind, key) of the learned names, longest first.
+
+    Extraction runs per sentence with the same mapping, so the index is kept between calls: reused
+    while the mapping is the same object (or an equal one: a caller may reload the names per
+    question), extended when a dict only grew (new keys come last), rebuilt otherwise.
+    """
+
+    def __init__(self) -> None:
+        self.source: Mapping[str, str] | None = None
+        self.snapshot: dict[str, str] = {}
+        self.index: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+
+    def get(self, known: Mapping[str, str]) -> dict[str, list[tuple[tuple[str, ...], str, str]]]:
+        size = len(self.snapshot)
+        if len(known) == size and (known is self.source or known == self.snapshot):
+            self.source = known
+            return self.index
+        if known is self.source and isinstance(known, dict) and len(known) > size:
+            added = list(islice(known.items(), size, None))
+        else:
+            self.index, self.snapshot, added = {}, {}, list(known.items())
+        touched = set()
+        for key, kind in added:
+            words = key.split()
+            if words:
+                self.index.setdefault(words[0], []).append((tuple(words[1:]), kind, key))
+                touched.add(words[0])
+        for w in touched:
+            self.index[w].sort(key=lambda p: -len(p[0]))
+        self.snapshot.update(added)
+        self.source = known
+        return self.index
 
 
-def _known_index(known: Mapping[str, str]) -> dict:
-    """Index ``known`` by first word; rebuilt only when the caller passes a new or resized mapping."""
-    if _KNOWN_CACHE[0] is known and _KNOWN_CACHE[1] == len(known):
-        return _KNOWN_CACHE[2]
-    index: dict[str, list] = {}
-    for key, kind in known.items():
-        words = key.split()
-        if words:
-            index.setdefault(words[0], []).append((tuple(words[1:]), kind, key))
-    built = {w: tuple(sorted(v, key=lambda p: -len(p[0]))) for w, v in index.items()}
-    _KNOWN_CACHE[:] = [known, len(known), built]
-    return built
+_KNOWN_INDEX = _KnownIndex()
 
 
 def _known(doc: _Doc, known: Mapping[str, str]) -> None:
-    index = _known_index(known)
+    index = _KNOWN_INDEX.get(known)
     if not index:
         return
     keys = index.keys()
@@ -1628,7 +1650,7 @@ def _person_after_cue(doc: _Doc, i: int) -> int:
             c = _quoted(doc, k)
             if c > 0 and _name_ar(doc, k + 1) == c - 1:
                 start, end = k + 1, c - 1
-        elif k < n:
+        elif k < n and (cls != "address" or T[k].flags & GIVEN):  # «سعادة» alone is also a surname
             end = _name_ar(doc, k, def_first=cls == "royal")
             if (
                 end >= 0

@@ -364,34 +364,35 @@ def validate(raw: RawArticle) -> RawArticle:
 
 
 _KNOWN: Mapping[str, str] = {}
+_FACTS = True
 
 
-def _init_worker(known: Mapping[str, str]) -> None:
-    global _KNOWN
-    _KNOWN = known
+def _init_worker(known: Mapping[str, str], facts: bool) -> None:
+    global _KNOWN, _FACTS
+    _KNOWN, _FACTS = known, facts
 
 
-def prepare(raw: RawArticle, chash: str, known: Mapping[str, str] | None = None) -> store.PreparedArticle:
-    """Analyse one article: shadow text, passages with their terms, and facts."""
+def prepare(raw: RawArticle, chash: str | None = None, known: Mapping[str, str] | None = None, *,
+            facts: bool | None = None) -> store.PreparedArticle:
+    """Analyse one article: content hash, shadow text, passages and (unless ``facts`` is False) facts."""
     sentences = split_sentences(raw.body)
-    passages = []
-    # Passages cover every sentence and sentences every word, so the body's terms are the
-    # passages' terms in order: each word is analysed once.
-    for start, end in split_passages(raw.body, sentences):
-        passages.append((start, end, " ".join(terms_between(raw.body, start, end))))
-    facts, names = extract_facts(raw.body, sentences, raw.published, _KNOWN if known is None else known)
+    passages = split_passages(raw.body, sentences)
+    fact_rows: list[tuple] = []
+    names: list[tuple[str, str]] = []
+    if _FACTS if facts is None else facts:
+        fact_rows, names = extract_facts(raw.body, sentences, raw.published, _KNOWN if known is None else known)
     return store.PreparedArticle(
-        title=raw.title, body=raw.body, content_hash=chash,
+        title=raw.title, body=raw.body, content_hash=chash or content_hash(raw.title, raw.body),
         title_terms=" ".join(terms_between(raw.title)),
-        body_terms=" ".join(p[2] for p in passages),
-        passages=passages, facts=facts, names=names,
+        body_terms=" ".join(terms_between(raw.body)),
+        passages=passages, facts=fact_rows, names=names,
         url=raw.url, published=raw.published, source=raw.source, author=raw.author,
         lang=raw.lang, ext_id=raw.ext_id, origin=raw.origin,
     )
 
 
-def _prepare_task(item: tuple[RawArticle, str]) -> store.PreparedArticle:
-    return prepare(item[0], item[1])
+def _prepare_task(raw: RawArticle) -> store.PreparedArticle:
+    return prepare(raw)
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -399,17 +400,20 @@ def _prepare_task(item: tuple[RawArticle, str]) -> store.PreparedArticle:
 
 def ingest_records(conn, records: Iterable[Item], *, workers: int | None = None,
                    progress: Callable[[int], None] | None = None,
-                   origin_default: str | None = None) -> IngestSummary:
-    """Ingest records into the open database; return what was added, duplicated or failed."""
+                   origin_default: str | None = None, facts: bool = True) -> IngestSummary:
+    """Ingest records into the open database; return what was added, duplicated or failed.
+
+    The content hash and all analysis run in the worker processes; the main process reads,
+    validates, refuses known URLs and writes. Content duplicates are refused at write time.
+    """
     started = time.perf_counter()
     summary = IngestSummary()
     known = store.known_names(conn)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     pool = None
 
-    def batches() -> Iterator[list[tuple[RawArticle, str]]]:
-        batch: list[tuple[RawArticle, str]] = []
-        seen_hashes: set[str] = set()
+    def batches() -> Iterator[list[RawArticle]]:
+        batch: list[RawArticle] = []
         seen_urls: set[str] = set()
         for item in records:
             if progress:
@@ -422,16 +426,12 @@ def ingest_records(conn, records: Iterable[Item], *, workers: int | None = None,
             except IngestError as exc:
                 summary.failed.append(IngestFailure(item.origin or origin_default or "?", str(exc)))
                 continue
-            chash = content_hash(raw.title, raw.body)
-            if chash in seen_hashes or (raw.url and raw.url in seen_urls) or store.is_duplicate(
-                conn, raw.url, chash
-            ):
+            if raw.url and (raw.url in seen_urls or store.url_exists(conn, raw.url)):
                 summary.duplicates += 1
                 continue
-            seen_hashes.add(chash)
             if raw.url:
                 seen_urls.add(raw.url)
-            batch.append((raw, chash))
+            batch.append(raw)
             if len(batch) >= BATCH:
                 yield batch
                 batch = []
@@ -451,9 +451,9 @@ def ingest_records(conn, records: Iterable[Item], *, workers: int | None = None,
         for batch in batches():
             if pool is None and workers > 1 and len(batch) >= BATCH:
                 ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-                pool = ctx.Pool(workers, initializer=_init_worker, initargs=(known,))
+                pool = ctx.Pool(workers, initializer=_init_worker, initargs=(known, facts))
             if pool is None:
-                prepared = [prepare(raw, h, known) for raw, h in batch]
+                prepared = [prepare(raw, None, known, facts=facts) for raw in batch]
                 if pending is not None:
                     write(pending.get())
                     pending = None
@@ -478,3 +478,13 @@ def ingest_records(conn, records: Iterable[Item], *, workers: int | None = None,
 def ingest_paths(conn, paths: Iterable[str | Path], **kwargs: Any) -> IngestSummary:
     """Ingest files and folders (recursively; zips included) into the open database."""
     return ingest_records(conn, iter_records(paths), **kwargs)
+
+
+def remove_article(conn, article_id: int) -> None:
+    """Delete an article, its index entries, passages and facts (raise ArticleNotFound if absent).
+
+    The index is contentless, so the analysed text to remove is recomputed from the original.
+    """
+    article = store.get_article(conn, article_id)
+    store.delete_article(conn, article_id, " ".join(terms_between(article.title)),
+                         " ".join(terms_between(article.body)))

@@ -18,11 +18,11 @@ import re
 import sqlite3
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from . import spans, store
-from .analysis import STOPWORDS, fold, normalize, tokenize
+from .analysis import STOPWORDS, fold, normalize, root, term, tokenize, words
 from .dates import DateMention, format_date
 from .entities import extract_entities
 from .models import Article
@@ -54,18 +54,23 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
         (r"\b(?:ما|ماهو|ماهي)\s+(?:هو\s+|هي\s+)?(?:تاريخ|عام|سنه)\b", "when"),
         (r"^(?:و|ف)?(?:اين|أين)\b|\bاين\b", "where"),
         (r"\b(?:في|فى)\s+(?:اي|ايه)\s+(?:مدينه|بلد|دوله|مكان|منطقه|قاره|عاصمه|ولايه|جزيره)\b", "where"),
-        (r"\bكم\s+(?:تبلغ|بلغت|بلغ|يبلغ|قيمه|تكلفه|كلفه|سعر|ثمن|مبلغ)\b|\b(?:قيمه|تكلفه|كلفه|مبلغ)\b.*\bكم\b", "money"),
-        (r"\bكم\b|\b(?:ما|ماهو|ماهي)\s+(?:هو\s+|هي\s+)?(?:عدد|نسبه|مساحه|طول|حجم|قيمه|مقدار|عمر)\b", "number"),
+        (r"\bكم\s+(?:تبلغ|بلغت|بلغ|يبلغ|قيمه|تكلفه|كلفه|سعر|ثمن|مبلغ)\b"
+         r"|\b(?:قيمه|تكلفه|كلفه|مبلغ)\b.*\bكم\b", "money"),
+        (r"\bكم\b|\b(?:ما|ماهو|ماهي)\s+(?:هو\s+|هي\s+)?(?:عدد|نسبه|مساحه|طول|حجم|قيمه|مقدار|عمر)\b",
+         "number"),
         (r"^(?:و|ف)?من\s|^(?:و|ف)?من$|\bمن\s+(?:هو|هي|هم|الذي|التي|الذين)\b|^(?:و|ف)?لمن\b", "who"),
         (r"\b(?:ما|ماهو|ماهي)\s+(?:هو\s+|هي\s+)?(?:اسم)\b", "who"),
         (r"^(?:و|ف)?(?:لماذا|لما)\b", "why"),
         (r"^(?:و|ف)?كيف\b", "how"),
         (r"^(?:و|ف)?هل\b", "yesno"),
         (r"\b(?:ما|ماذا|ماهو|ماهي|اي|ايه)\b", "what"),
-        (r"^\s*(?:and\s+)?when\b|\bwhat\s+(?:year|date|day|month|time|century|decade)\b|\b(?:which|in which)\s+(?:year|month|century|decade)\b", "when"),
-        (r"^\s*(?:and\s+)?where\b|\b(?:which|what|in which|in what)\s+(?:city|country|state|place|region|continent|town)\b", "where"),
+        (r"^\s*(?:and\s+)?when\b|\bwhat\s+(?:year|date|day|month|time|century|decade)\b"
+         r"|\b(?:which|in which)\s+(?:year|month|century|decade)\b", "when"),
+        (r"^\s*(?:and\s+)?where\b"
+         r"|\b(?:which|what|in which|in what)\s+(?:city|country|state|place|region|continent|town)\b", "where"),
         (r"\bhow\s+much\b|\bwhat\s+(?:was|is)\s+the\s+(?:cost|value|price|amount)\b", "money"),
-        (r"\bhow\s+(?:many|long|far|old|big|large|tall)\b|\bwhat\s+(?:percentage|percent|number|proportion)\b", "number"),
+        (r"\bhow\s+(?:many|long|far|old|big|large|tall)\b"
+         r"|\bwhat\s+(?:percentage|percent|number|proportion)\b", "number"),
         (r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwho\b", "who"),
         (r"^\s*(?:and\s+)?why\b", "why"),
         (r"^\s*(?:and\s+)?how\b", "how"),
@@ -97,6 +102,7 @@ class QuestionAnalysis:
     words: tuple[str, ...]
     focus: str | None
     is_followup: bool
+    roots: tuple[tuple[str, str], ...] = ()  # (root, term) of each content word
 
 
 def question_type(question: str) -> str:
@@ -110,7 +116,8 @@ def question_type(question: str) -> str:
 
 _QWORDS = frozenset(
     fold(normalize(w))
-    for w in ["من", "ومن", "فمن", "متى", "ومتى", "اين", "أين", "وأين", "كم", "وكم", "ما", "ماذا", "وماذا", "ما", "هو", "هي", "ماهي", "ماهو", "اي", "أي", "أية", "ايه", "لماذا", "كيف", "هل", "وهل", "عدد", "اسم", "who", "whom", "whose", "when", "where", "what", "which", "why", "how", "many", "much"]
+    for w in """من ومن فمن متى ومتى اين أين وأين كم وكم ما ماذا وماذا هو هي ماهي ماهو اي أي أية ايه لماذا كيف
+    هل وهل عدد اسم who whom whose when where what which why how many much""".split()
 )
 _STOP_FOLDED = frozenset(fold(normalize(w)) for w in STOPWORDS) | _QWORDS
 
@@ -127,8 +134,9 @@ def analyze_question(question: str) -> QuestionAnalysis:
         words.append(tok.text)
     focus = words[0] if words else None
     is_followup = bool(_FOLLOWUP_PREFIX.match(question)) and len(terms) <= 2
+    roots = tuple(dict.fromkeys((root(w), t) for w, t in zip(words, terms, strict=True) if len(root(w)) >= 3))
     return QuestionAnalysis(question, qtype, tuple(dict.fromkeys(terms)), tuple(words), focus,
-                            is_followup or not terms)
+                            is_followup or not terms, roots)
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -207,16 +215,15 @@ def retrieve_articles(conn: sqlite3.Connection, question: str, *, limit: int = 5
                       article_ids: Sequence[int] | None = None) -> list[int]:
     """Return the ids of the articles that best match a question, best first."""
     qa = analyze_question(question)
-    ranked = _rank(conn, qa.terms, limit=limit, article_ids=article_ids)
+    ranked = _rank(conn, qa.terms, limit=limit, article_ids=article_ids, roots=qa.roots)
     return [r.article_id for r in ranked]
 
 
 # Re-ranking weights, chosen by `arshif eval` on XQuAD-ar and ARCD (README, "Measuring"):
 # BM25 finds the article; the best single sentence's share of the question's (idf-weighted)
-# words says whether one statement there answers it, and the best passage's BM25 adds locality.
+# words says whether one statement there answers it.
 RERANK_POOL = 12
 SENTENCE_WEIGHT = 1.0
-PASSAGE_WEIGHT = 0.0
 
 
 @dataclass(slots=True)
@@ -227,7 +234,7 @@ class _Ranked:
 
 
 def _rank(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int,
-          article_ids: Sequence[int] | None = None) -> list[_Ranked]:
+          article_ids: Sequence[int] | None = None, roots: Sequence[tuple[str, str]] = ()) -> list[_Ranked]:
     """Rank articles by BM25, then re-rank the best of them by their best sentence."""
     match = _expression(conn, terms)
     if match is None:
@@ -238,18 +245,12 @@ def _rank(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int,
         return []
     top = -rows[0]["score"] or 1.0
     idf = _idf(conn, terms)
-    passage_best: dict[int, float] = {}
-    if PASSAGE_WEIGHT:
-        ids = tuple(r["id"] for r in rows)
-        for p in store.fetch_passages(conn, match, store.Filters(article_ids=ids), limit=len(ids) * 3):
-            passage_best.setdefault(p["article_id"], -p["score"])
-    ptop = max(passage_best.values(), default=1.0) or 1.0
     ranked = []
     for r in rows:
         body = r["body"]
-        sentences = _score_sentences(body, r["id"], split_sentences(body), idf, 0.0)
+        sentences = _score_sentences(body, r["id"], split_sentences(body), idf, 0.0, roots)
         best = max((x.score for x in sentences), default=0.0)
-        score = (-r["score"]) / top + SENTENCE_WEIGHT * best + PASSAGE_WEIGHT * passage_best.get(r["id"], 0.0) / ptop
+        score = (-r["score"]) / top + SENTENCE_WEIGHT * best
         ranked.append(_Ranked(r["id"], score, sentences))
     ranked.sort(key=lambda x: -x.score)
     return ranked[:limit]
@@ -264,7 +265,6 @@ class _Sentence:
     start: int
     end: int
     score: float
-    positions: list[int] = field(default_factory=list)  # char offsets of matched question terms
 
 
 _PRECISION_RANK = {"day": 4, "week": 3, "part_of_month": 3, "month": 2, "year": 1}
@@ -277,24 +277,49 @@ FACT_SENTENCES = 8
 
 def _idf(conn: sqlite3.Connection, terms: Sequence[str]) -> dict[str, float]:
     df = store.doc_freqs(conn, terms)
-    n = max(store.count_articles(conn), 1)
+    n = max(store.max_article_id(conn), 1)  # O(1), unlike count(*); deletions are rare
     return {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
 
 
+# A word sharing only its root with a question word («التوقيع» for «وقعت») counts this much.
+ROOT_CREDIT = 0.8
+
+
 def _score_sentences(body: str, article_id: int, spans: list[tuple[int, int]], idf: dict[str, float],
-                     base: float) -> list[_Sentence]:
+                     base: float, roots: Sequence[tuple[str, str]] = ()) -> list[_Sentence]:
     """Return sentences scored by the idf-weighted share of the question's words they hold."""
     out = []
     total = sum(idf.values()) or 1.0
+    # ISRI is slow: only words holding every letter of a question root are worth rooting.
+    root_sets = [(frozenset(r), r, t) for r, t in roots if t in idf]
     for s, e in spans:
         matched: dict[str, float] = {}
-        positions = []
-        for t in tokenize(body[s:e]):
-            if t.term in idf:
-                matched[t.term] = idf[t.term]
-                positions.append(s + t.start)
-        out.append(_Sentence(article_id, s, e, sum(matched.values()) / total + base, positions))
+        for w in words(body[s:e]):
+            t = term(w)
+            if t in idf:
+                matched[t] = idf[t]
+            elif root_sets:
+                letters = set(w)
+                for rs, r, qt in root_sets:
+                    if qt not in matched and rs <= letters and root(w) == r:
+                        matched[qt] = ROOT_CREDIT * idf[qt]
+        out.append(_Sentence(article_id, s, e, sum(matched.values()) / total + base))
     return out
+
+
+# Names learned from the archive, per database, until it grows (loading them costs ~100 ms at
+# 30k articles; a question must not pay that).
+_KNOWN_CACHE: dict[str, tuple[int, dict[str, str]]] = {}
+
+
+def _known_names(conn: sqlite3.Connection) -> dict[str, str]:
+    db = conn.execute("PRAGMA database_list").fetchone()[2] or f":memory:{id(conn)}"
+    mark = store.max_article_id(conn)
+    cached = _KNOWN_CACHE.get(db)
+    if cached is None or cached[0] != mark:
+        cached = (mark, store.known_names(conn))
+        _KNOWN_CACHE[db] = cached
+    return cached[1]
 
 
 def _in_question(text: str, qterms: set[str]) -> bool:
@@ -348,7 +373,7 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
     terms = qa.terms
     if followup and scope:
         # A follow-up is about the articles just shown, in the order they were shown.
-        ranked = _rank(conn, terms, limit=len(scope), article_ids=scope) if terms else []
+        ranked = _rank(conn, terms, limit=len(scope), article_ids=scope, roots=qa.roots) if terms else []
         have = {r.article_id for r in ranked}
         bodies = store.get_articles(conn, [a for a in scope if a not in have])
         for a in scope:
@@ -356,7 +381,7 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
                 body = bodies[a].body
                 ranked.append(_Ranked(a, 0.0, _score_sentences(body, a, split_sentences(body), {}, 0.0)))
     else:
-        ranked = _rank(conn, terms, limit=6, article_ids=scope)
+        ranked = _rank(conn, terms, limit=6, article_ids=scope, roots=qa.roots)
     if not ranked:
         return None
     ids = [r.article_id for r in ranked]
@@ -373,22 +398,32 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
     # Facts of the asked type are sparse, so they are looked for in more sentences than spans.
     best = sentences[:FACT_SENTENCES if qa.type in _KINDS_FOR else ANSWER_SENTENCES]
     facts = store.facts_for(conn, {s.article_id for s in best})
-    known = store.known_names(conn) if qa.type == "who" else {}
+    known = _known_names(conn) if qa.type == "who" else {}
     qterms = set(terms)
     asks_year = bool(_ASKS_YEAR.search(fold(normalize(qa.text)))) and qa.type == "when"
     weights = spans.load_weights()
     qword = spans.question_word(qa.text)
     candidates: list[spans.SpanCandidate] = []
     contexts = {}
+    kinds = _KINDS_FOR.get(qa.type, {})
+    focus = qa.terms[0] if qa.terms else None
+    top_score = best[0].score if best else 0.0
+    typed_by_ctx: list[tuple[spans.SentenceContext, list[spans.SpanCandidate]]] = []
     for rank, snt in enumerate(best):
         body = articles[snt.article_id].body
         ctx = spans.sentence_context(snt.article_id, snt.start, body[snt.start:snt.end], rank, snt.score, qterms)
         contexts[(snt.article_id, snt.start)] = ctx
-        generic = spans.candidate_spans(ctx, qterms) if rank < ANSWER_SENTENCES else []
         typed = [c for c in _fact_candidates(ctx, facts.get(snt.article_id, []), qa, known)
                  if not _in_question(c.text, qterms)]
+        typed_by_ctx.append((ctx, typed))
+    # Plain spans are the fallback of typed questions: skip them when a strong sentence holds a
+    # fact of the asked type (they would lose to it anyway, and scoring them is most of the cost).
+    has_typed = any(c.kind in kinds and ctx.score >= TYPED_SENTENCE_RATIO * top_score
+                    for ctx, typed in typed_by_ctx for c in typed)
+    for ctx, typed in typed_by_ctx:
+        generic = spans.candidate_spans(ctx, qterms) if ctx.rank < ANSWER_SENTENCES and not has_typed else []
         for c in spans.merge_facts(generic, typed):
-            c.feats = spans.features(c, ctx, qa.type, qterms, qa.terms[0] if qa.terms else None, asks_year, qword)
+            c.feats = spans.features(c, ctx, qa.type, qterms, focus, asks_year, qword)
             c.score = spans.score(c.feats, weights)
             candidates.append(c)
     order = [s.article_id for s in sentences]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import store
-from .analysis import STOPWORDS, fold, normalize, tokenize
+from .analysis import STOPWORDS, fold, is_arabic, normalize, tokenize
 from .dates import parse_date_bound
 from .errors import DateRangeError, QuerySyntaxError
 from .models import Hit, SearchResult
@@ -139,24 +139,34 @@ def build_match(parsed: ParsedQuery, *, any_term: bool = False) -> str:
 
 
 def ranked_match(conn: sqlite3.Connection, terms: Sequence[str], *, max_terms: int = 12,
-                 common: float = 0.25) -> str | None:
+                 common: float = 0.5, prefix_from: int = 5, max_postings: int = 12_000) -> str | None:
     """Return an OR expression over the most informative terms, for ranking (questions, eval).
 
-    OR queries with common words make FTS5 score thousands of rows, so terms found in more than
-    ``common`` of the articles are dropped while rarer ones remain, and at most ``max_terms`` of
-    the rarest are kept. Terms in no article are dropped too.
+    An OR query makes FTS5 score every row holding any of its terms, so the plan keeps it
+    bounded: terms found in more than ``common`` of the articles are dropped while rarer ones
+    remain, and terms are taken rarest first until their rows would exceed ``max_postings``
+    (at least two are kept). Arabic stems of ``prefix_from`` letters or more also match as
+    prefixes (the light stem leaves some suffixes on). Values chosen with `arshif eval` and
+    `tests/bench/bench_engine.py` (README).
     """
     terms = list(dict.fromkeys(t for t in terms if t))
     if not terms:
         return None
     df = store.doc_freqs(conn, terms)
-    total = max(store.count_articles(conn), 1)
+    total = max(store.max_article_id(conn), 1)
     present = [t for t in terms if df[t] > 0]
     if not present:
         return None
     rare = [t for t in present if df[t] / total <= common] or present
     rare.sort(key=lambda t: df[t])
-    return " OR ".join(_quote(t) for t in rare[:max_terms])
+    chosen: list[str] = []
+    postings = 0
+    for t in rare[:max_terms]:
+        if len(chosen) >= 2 and postings + df[t] > max_postings:
+            break
+        chosen.append(t)
+        postings += df[t]
+    return " OR ".join(_quote(t) + ("*" if len(t) >= prefix_from and is_arabic(t) else "") for t in chosen)
 
 
 def excerpt(body: str, terms: Iterable[str], *, size: int = EXCERPT_TOKENS) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -241,7 +251,7 @@ def did_you_mean(conn: sqlite3.Connection, parsed: ParsedQuery) -> str | None:
     unknown = [(w, t) for w, t in zip(parsed.words, parsed.terms, strict=False) if df.get(t, 0) == 0]
     if not unknown:
         return None
-    vocab, freq = _load_vocabulary(conn)
+    vocab, _ = _load_vocabulary(conn)
     replacements = {}
     for word, term in unknown:
         best = process.extractOne(term, vocab, scorer=fuzz.ratio, score_cutoff=70)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -80,6 +81,8 @@ class SentenceContext:
     tokens: tuple[Token, ...]
     matched: tuple[int, ...]  # token indexes of question words
     boundary_before: tuple[bool, ...]  # a clause boundary sits right before token i
+    folded: tuple[str, ...]  # each token normalised and folded, for cue-word lookups
+    starts: tuple[int, ...]  # each token's start (sentence-relative), for span → token lookups
 
 
 def sentence_context(article_id: int, start: int, text: str, rank: int, score: float,
@@ -90,26 +93,30 @@ def sentence_context(article_id: int, start: int, text: str, rank: int, score: f
     boundary = tuple(
         i == 0 or bool(_BOUNDARY.search(text[toks[i - 1].end:t.start])) for i, t in enumerate(toks)
     )
-    return SentenceContext(article_id, start, text, rank, score, toks, matched, boundary)
+    folded = tuple(_fold_word(t.text) for t in toks)
+    return SentenceContext(article_id, start, text, rank, score, toks, matched, boundary, folded,
+                           tuple(t.start for t in toks))
 
 
-def _folded(tok: Token) -> str:
-    return fold(normalize(tok.text))
+@lru_cache(maxsize=100_000)
+def _fold_word(word: str) -> str:
+    return fold(normalize(word))
 
 
 def candidate_spans(ctx: SentenceContext, qterms: set[str]) -> list[SpanCandidate]:
     """Return the generic spans of a sentence: short clause-internal runs of non-question words."""
     toks = ctx.tokens
     out: list[SpanCandidate] = []
+    folded = ctx.folded
     for i in range(len(toks)):
-        if toks[i].term in qterms or _folded(toks[i]) in _STOP_FOLDED:
+        if toks[i].term in qterms or folded[i] in _STOP_FOLDED:
             continue
         for j in range(i, min(i + MAX_SPAN, len(toks))):
             if j > i and ctx.boundary_before[j]:
                 break
             if toks[j].term in qterms:
                 break
-            if _folded(toks[j]) in _STOP_FOLDED:
+            if folded[j] in _STOP_FOLDED:
                 continue
             s, e = toks[i].start, toks[j].end
             out.append(SpanCandidate(ctx.start + s, ctx.start + e, ctx.text[s:e], ctx.article_id, ctx.rank))
@@ -118,8 +125,10 @@ def candidate_spans(ctx: SentenceContext, qterms: set[str]) -> list[SpanCandidat
 
 def _token_range(ctx: SentenceContext, start: int, end: int) -> tuple[int, int]:
     """Return the token indexes [lo, hi) covering character offsets (sentence-relative)."""
-    lo = next((i for i, t in enumerate(ctx.tokens) if t.end > start), len(ctx.tokens))
-    hi = next((i for i, t in enumerate(ctx.tokens) if t.start >= end), len(ctx.tokens))
+    lo = max(bisect_right(ctx.starts, start) - 1, 0)
+    if lo < len(ctx.tokens) and ctx.tokens[lo].end <= start:
+        lo += 1
+    hi = bisect_left(ctx.starts, end)
     return lo, max(hi, lo + 1)
 
 
@@ -160,13 +169,13 @@ def features(c: SpanCandidate, ctx: SentenceContext, qtype: str, qterms: set[str
                           if k != lo) if left else False
     f["same_clause_as_q"] = float(same_clause)
     if lo > 0:
-        prev = _folded(toks[lo - 1])
+        prev = ctx.folded[lo - 1]
         if prev in _CUES:
             f[f"prev={prev}"] = 1.0
     else:
         f["prev=START"] = 1.0
     if hi < len(toks):
-        nxt = _folded(toks[hi])
+        nxt = ctx.folded[hi]
         if nxt in _CUES:
             f[f"next={nxt}"] = 1.0
     else:
@@ -176,7 +185,7 @@ def features(c: SpanCandidate, ctx: SentenceContext, qtype: str, qterms: set[str
     if has_digit:
         f["digit"] = 1.0
         f[f"qt={qtype}|digit"] = 1.0
-    words = [_folded(t) for t in toks[lo:hi]]
+    words = list(ctx.folded[lo:hi])
     if any(w in _TIME_WORDS for w in words):
         f[f"qt={qtype}|timeword"] = 1.0
     if words and words[0].startswith("ال"):
@@ -194,8 +203,8 @@ def features(c: SpanCandidate, ctx: SentenceContext, qtype: str, qterms: set[str
     window = {toks[i].term for i in ctx.matched if lo - 8 <= i < hi + 8}
     f["local_cov"] = len(window) / max(len(qterms), 1)
     f[f"qt={qtype}|local_cov"] = f["local_cov"]
-    if lo > 0 and f"prev={_folded(toks[lo - 1])}" in f:
-        f[f"qt={qtype}|prev={_folded(toks[lo - 1])}"] = 1.0
+    if lo > 0 and f"prev={ctx.folded[lo - 1]}" in f:
+        f[f"qt={qtype}|prev={ctx.folded[lo - 1]}"] = 1.0
     if dl == 0 and left:
         f["after_q_word"] = 1.0
         f[f"qt={qtype}|after_q_word"] = 1.0

@@ -140,7 +140,7 @@ class PreparedArticle:
     content_hash: str
     title_terms: str
     body_terms: str
-    passages: list[tuple[int, int, str]]  # (start, end, analysed text)
+    passages: list[tuple[int, int]]  # (start, end) in body
     facts: list[tuple]  # rows for the facts table, without article_id
     names: list[tuple[str, str]]  # (key, kind) learned from cue words
     url: str | None = None
@@ -164,62 +164,59 @@ def is_duplicate(conn: sqlite3.Connection, url: str | None, content_hash: str) -
     return row is not None
 
 
+def url_exists(conn: sqlite3.Connection, url: str) -> bool:
+    """True when an article with this URL is stored."""
+    return conn.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
+
+
 def insert_articles(conn: sqlite3.Connection, docs: Sequence[PreparedArticle]) -> list[int | None]:
     """Write a batch in one transaction; return each new id, or None for a duplicate.
 
     All of an article (row, index, passages, facts) is written in the same transaction, so a
-    crash never leaves half an article behind.
+    crash never leaves half an article behind. Rows of the whole batch go in with one
+    ``executemany`` per table: per-row calls cost more than the writing itself.
     """
     ids: list[int | None] = []
+    fts_rows: list[tuple] = []
+    passage_rows: list[tuple] = []
+    fact_rows: list[tuple] = []
+    name_rows: list[tuple[str, str]] = []
     with transaction(conn, immediate=True):
         for doc in docs:
             if is_duplicate(conn, doc.url, doc.content_hash):
                 ids.append(None)
                 continue
-            cur = conn.execute(
+            article_id = conn.execute(
                 "INSERT INTO articles (ext_id, url, title, body, published, source, author, lang,"
                 " content_hash, origin) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (doc.ext_id, doc.url, doc.title, doc.body, doc.published, doc.source, doc.author,
                  doc.lang, doc.content_hash, doc.origin),
-            )
-            article_id = cur.lastrowid
-            conn.execute(
-                "INSERT INTO articles_fts (rowid, title, body) VALUES (?,?,?)",
-                (article_id, doc.title_terms, doc.body_terms),
-            )
-            for seq, (start, end, terms) in enumerate(doc.passages):
-                pid = conn.execute(
-                    "INSERT INTO passages (article_id, seq, start, end) VALUES (?,?,?,?)",
-                    (article_id, seq, start, end),
-                ).lastrowid
-                conn.execute("INSERT INTO passages_fts (rowid, text) VALUES (?,?)", (pid, terms))
-            if doc.facts:
-                conn.executemany(
-                    "INSERT INTO facts (article_id, kind, start, end, text, value, value_end, precision,"
-                    " role, unit, key) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    [(article_id, *f) for f in doc.facts],
-                )
-            if doc.names:
-                conn.executemany(
-                    "INSERT INTO names (key, kind) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET seen = seen + 1",
-                    doc.names,
-                )
+            ).lastrowid
+            fts_rows.append((article_id, doc.title_terms, doc.body_terms))
+            passage_rows.extend((article_id, seq, start, end) for seq, (start, end) in enumerate(doc.passages))
+            fact_rows.extend((article_id, *f) for f in doc.facts)
+            name_rows.extend(doc.names)
             ids.append(article_id)
+        conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?,?,?)", fts_rows)
+        conn.executemany("INSERT INTO passages (article_id, seq, start, end) VALUES (?,?,?,?)", passage_rows)
+        conn.executemany(
+            "INSERT INTO facts (article_id, kind, start, end, text, value, value_end, precision, role, unit, key)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            fact_rows,
+        )
+        conn.executemany(
+            "INSERT INTO names (key, kind) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET seen = seen + 1", name_rows
+        )
     return ids
 
 
-def delete_article(conn: sqlite3.Connection, article_id: int, title_terms: str, body_terms: str,
-                   passage_terms: dict[int, str]) -> None:
+def delete_article(conn: sqlite3.Connection, article_id: int, title_terms: str, body_terms: str) -> None:
     """Remove an article and its index entries (contentless FTS5 needs the analysed text back)."""
     with transaction(conn, immediate=True):
         conn.execute(
             "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
             (article_id, title_terms, body_terms),
         )
-        for pid, terms in passage_terms.items():
-            conn.execute("INSERT INTO passages_fts (passages_fts, rowid, text) VALUES ('delete', ?, ?)",
-                         (pid, terms))
         conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
 
 
@@ -315,19 +312,24 @@ def _filter_params(filters: Filters) -> dict:
 
 
 def search_sql(filters: Filters, *, count: bool = False, by_date: bool = False) -> str:
-    """Return the SQL of an article search for a MATCH expression bound as ``:match``."""
+    """Return the SQL of an article search for a MATCH expression bound as ``:match``.
+
+    The ranking runs on ids and scores only; article columns are joined for the page alone, so
+    SQLite's sorter never carries thousands of article bodies.
+    """
     where = _filter_sql(filters, "a")
+    join = " JOIN articles a ON a.id = f.rowid" if where or by_date else ""
     if count:
-        return (
-            "SELECT count(*) FROM articles_fts f JOIN articles a ON a.id = f.rowid "
-            f"WHERE articles_fts MATCH :match{where}"
-        )
+        return f"SELECT count(*) FROM articles_fts f{join} WHERE articles_fts MATCH :match{where}"
     order = "a.published DESC NULLS LAST, a.id DESC" if by_date else "score"
     return (
-        f"SELECT a.id, a.title, a.body, a.url, a.published, a.source, "
-        f"bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score "
-        "FROM articles_fts f JOIN articles a ON a.id = f.rowid "
-        f"WHERE articles_fts MATCH :match{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        "WITH page AS ("
+        f"SELECT f.rowid AS id, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score "
+        f"FROM articles_fts f{join} WHERE articles_fts MATCH :match{where} ORDER BY {order} "
+        "LIMIT :limit OFFSET :offset) "
+        "SELECT a.id, a.title, a.body, a.url, a.published, a.source, page.score "
+        "FROM page JOIN articles a ON a.id = page.id ORDER BY "
+        + ("a.published DESC NULLS LAST, a.id DESC" if by_date else "page.score")
     )
 
 
@@ -361,16 +363,6 @@ def fetch_ids(conn: sqlite3.Connection, match: str, filters: Filters) -> list[in
         f"WHERE articles_fts MATCH :match{_filter_sql(filters, 'a')} ORDER BY a.id"
     )
     return [r[0] for r in _run(conn, sql, {"match": match, **_filter_params(filters)})]
-
-
-def fetch_passages(conn: sqlite3.Connection, match: str, filters: Filters, *, limit: int = 20) -> list[sqlite3.Row]:
-    """Return the best passages for a MATCH expression: id, article_id, start, end, score."""
-    sql = (
-        "SELECT p.id, p.article_id, p.start, p.end, bm25(passages_fts) AS score "
-        "FROM passages_fts f JOIN passages p ON p.id = f.rowid JOIN articles a ON a.id = p.article_id "
-        f"WHERE passages_fts MATCH :match{_filter_sql(filters, 'a')} ORDER BY score LIMIT :limit"
-    )
-    return _run(conn, sql, {"match": match, "limit": limit, **_filter_params(filters)})
 
 
 def doc_freqs(conn: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
@@ -713,21 +705,45 @@ def set_subscription_paused(conn: sqlite3.Connection, user_id: int, sub_id: int,
 
 def pause_subscriptions(conn: sqlite3.Connection, reason: str, *, user_id: int | None = None,
                         chat_id: int | None = None) -> int:
-    """Pause every running subscription of a user or of a chat; return how many."""
+    """Pause the running subscriptions of a user, of a chat, or of a user in a chat; return how many."""
+    if user_id is None and chat_id is None:
+        raise ValueError("pause whose subscriptions? give user_id or chat_id")
     return conn.execute(
         "UPDATE subscriptions SET paused = :reason WHERE paused IS NULL AND active = 1 "
-        "AND ((:user IS NOT NULL AND user_id = :user) OR (:chat IS NOT NULL AND chat_id = :chat))",
+        "AND (:user IS NULL OR user_id = :user) AND (:chat IS NULL OR chat_id = :chat)",
         {"reason": reason, "user": user_id, "chat": chat_id},
     ).rowcount
 
 
-def resume_subscriptions(conn: sqlite3.Connection, user_id: int, reason: str, *, last_seen: int) -> int:
-    """Resume a user's subscriptions paused for ``reason``, skipping to ``last_seen``; return how many."""
+def resume_subscriptions(conn: sqlite3.Connection, reason: str, *, last_seen: int, user_id: int | None = None,
+                         chat_id: int | None = None) -> int:
+    """Resume subscriptions paused for ``reason`` (of a user and/or a chat), skipping to ``last_seen``."""
+    if user_id is None and chat_id is None:
+        raise ValueError("resume whose subscriptions? give user_id or chat_id")
     return conn.execute(
-        "UPDATE subscriptions SET paused = NULL, last_seen = max(last_seen, :seen) "
-        "WHERE user_id = :user AND paused = :reason",
-        {"seen": last_seen, "user": user_id, "reason": reason},
+        "UPDATE subscriptions SET paused = NULL, last_seen = max(last_seen, :seen) WHERE paused = :reason "
+        "AND (:user IS NULL OR user_id = :user) AND (:chat IS NULL OR chat_id = :chat)",
+        {"seen": last_seen, "user": user_id, "chat": chat_id, "reason": reason},
     ).rowcount
+
+
+def subscriptions_paused(conn: sqlite3.Connection, reason: str) -> list[sqlite3.Row]:
+    """Return the subscriptions paused for ``reason``."""
+    return conn.execute(
+        f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE paused = ? ORDER BY id", (reason,)
+    ).fetchall()
+
+
+def blocked_users_back(conn: sqlite3.Connection, reason: str = "blocked") -> list[int]:
+    """Return users whose private-chat subscriptions are paused as blocked but who unblocked the bot.
+
+    The bot clears ``users.blocked`` when such a user writes to it again.
+    """
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT s.user_id FROM subscriptions s LEFT JOIN users u ON u.user_id = s.user_id "
+        "WHERE s.paused = ? AND s.chat_id = s.user_id AND coalesce(u.blocked, 0) = 0",
+        (reason,),
+    )]
 
 
 def subscriptions_due(conn: sqlite3.Connection, high: int) -> list[sqlite3.Row]:
@@ -792,21 +808,21 @@ def record_matches(conn: sqlite3.Connection, advances: Sequence[tuple[int, int, 
     """Record matched deliveries and move each subscription's last_seen, all in one transaction.
 
     ``advances`` holds (subscription, last_seen read before matching, new high-water mark); a
-    subscription whose last_seen changed meanwhile (another run, a resume) is left alone with its
-    rows, so the same range is never recorded twice. ``rows`` maps a subscription to (article,
-    status, merged_into). The articles are remembered in ``alerted_articles`` (rows older than
+    subscription whose last_seen changed meanwhile (another run, a resume) or that was paused is
+    left alone with its rows, so the same range is never recorded twice. ``rows`` maps a
+    subscription to (article, status, merged_into). The articles are remembered in ``alerted_articles`` (rows older than
     ``keep_days`` are pruned). Returns the subscriptions advanced.
     """
-    done: list[int] = []
     now = conn.execute(f"SELECT {_UTC_NOW}").fetchone()[0]
     with transaction(conn, immediate=True):
-        for sub_id, old, high in advances:
-            moved = conn.execute(
-                "UPDATE subscriptions SET last_seen = ? WHERE id = ? AND last_seen = ? AND active = 1",
-                (high, sub_id, old),
-            ).rowcount
-            if moved:
-                done.append(sub_id)
+        done = sorted(r[0] for r in conn.execute(
+            "UPDATE subscriptions SET last_seen = j.high FROM (SELECT json_extract(value, '$[0]') AS sid, "
+            "json_extract(value, '$[1]') AS old, json_extract(value, '$[2]') AS high FROM json_each(?)) AS j "
+            "WHERE subscriptions.id = j.sid AND subscriptions.last_seen = j.old AND subscriptions.active = 1 "
+            "AND subscriptions.paused IS NULL "
+            "RETURNING id",
+            (json.dumps([list(a) for a in advances]),),
+        ))
         values = [(sub_id, article_id, status, into, now) for sub_id in done for article_id, status, into in
                   rows.get(sub_id, ())]
         conn.executemany(

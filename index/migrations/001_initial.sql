@@ -25,7 +25,9 @@ CREATE VIRTUAL TABLE articles_vocab USING fts5vocab(articles_fts, 'row');
 -- Merge index segments less eagerly than the default (4): bulk ingest ran 35% faster here.
 INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', 8);
 
--- Passages: a few sentences of one paragraph, the unit the answer engine retrieves.
+-- Passages: a few sentences of one paragraph, the unit the answer engine quotes. They are found
+-- through their article's index (a separate passage index cost 30% of ingest time and did not
+-- change retrieval on XQuAD-ar or ARCD; see README "Measuring").
 CREATE TABLE passages (
     id         INTEGER PRIMARY KEY,
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -34,8 +36,6 @@ CREATE TABLE passages (
     end        INTEGER NOT NULL
 );
 CREATE INDEX passages_article ON passages(article_id, seq);
-CREATE VIRTUAL TABLE passages_fts USING fts5(text, content='', tokenize='unicode61');
-INSERT INTO passages_fts (passages_fts, rank) VALUES ('automerge', 8);
 
 -- Facts extracted at ingest, per sentence: dates (resolved), people, orgs, places, numbers.
 CREATE TABLE facts (

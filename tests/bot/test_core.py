@@ -85,6 +85,14 @@ def test_follow_up_uses_chat_memory_and_survives_a_restart(conv: Conversation, a
     again.close()
 
 
+def test_the_answers_own_fact_comes_first(conv: Conversation) -> None:
+    reply = conv.handle(member(), "كم قيمة المنحة الأوروبية؟")
+    assert reply.facts[0].kind == "money" and reply.facts[0].text == "3 ملايين يورو"
+    assert reply.answer is None  # the fact says it; no separate answer line
+    assert [f.kind for f in reply.facts[1:]] == sorted((f.kind for f in reply.facts[1:]),
+                                                        key=["person", "org", "date", "place"].index)
+
+
 def test_a_new_question_is_not_answered_from_the_previous_article(conv: Conversation) -> None:
     conv.handle(member(), "كم قيمة المنحة الأوروبية لميناء الإسكندرية؟")
     reply = conv.handle(member(), "من أطلق منصة مسار الرقمية للنقل العام؟")
@@ -180,6 +188,16 @@ def test_bad_article_ids(conv: Conversation) -> None:
 def test_long_message_is_cut_and_the_user_told(conv: Conversation) -> None:
     reply = conv.handle(member(), "الطاقة " + "ض" * 10_000)
     assert reply.notes == (TEXTS["truncated"]["ar"].format(n=MAX_QUERY_CHARS),)
+
+
+def test_a_busy_database_gets_try_again(conv: Conversation, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr("index.search.run", locked)
+    assert conv.handle(member(), "الطاقة").lead == TEXTS["busy"]["ar"]
 
 
 def test_fts_syntax_is_just_words(conv: Conversation) -> None:

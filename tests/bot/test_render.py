@@ -78,8 +78,8 @@ def test_answer_reply_puts_facts_first_then_excerpt_then_source() -> None:
     spans = tuple((excerpt.index(name), excerpt.index(name) + len(name)) for name in ("سامر الخطيب", "هشام عبد الرحمن"))
     reply = Reply(
         "ar", kind="answer",
-        facts=(FactLine("date", "متى", "14 مارس 2024", "«اليوم الخميس»"),
-               FactLine("person", "من", "سامر الخطيب", "وزير الطاقة الأردني")),
+        facts=(FactLine("person", "من", "سامر الخطيب", "وزير الطاقة الأردني"),
+               FactLine("date", "متى", "14 مارس 2024", "«اليوم الخميس»")),
         items=(Item(AR_SOURCE, excerpt, spans),),
     )
     [message] = render_html(reply)

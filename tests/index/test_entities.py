@@ -412,3 +412,16 @@ def test_huge_input_is_fast() -> None:
 
 def test_not_a_string() -> None:
     assert extract_entities(None) == []  # type: ignore[arg-type]
+
+
+def test_known_mapping_may_grow_between_calls() -> None:
+    known: dict[str, str] = {}
+    text = "وأشاد رامي سعادة بجهود فرح نعمان"  # «سعادة» is a surname here, not «Excellency»
+    assert [e for e in extract_entities(text, known) if e.kind == "person"] == []
+    known[entity_key("رامي سعادة")] = "person"
+    assert [e.text for e in extract_entities(text, known) if e.kind == "person"] == ["رامي سعادة"]
+    known[entity_key("فرح نعمان")] = "person"
+    assert [e.text for e in extract_entities(text, known) if e.kind == "person"] == ["رامي سعادة", "فرح نعمان"]
+    fresh = dict(known)  # an equal mapping loaded again
+    assert len([e for e in extract_entities(text, fresh) if e.kind == "person"]) == 2
+    assert [e for e in extract_entities(text, {"x": "org"}) if e.kind == "person"] == []

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from index import search, store
-from index.analysis import terms_between
 from index.errors import ArchiveError, ArticleNotFound
-from index.ingest import RawArticle, content_hash, ingest_records, prepare, validate
+from index.ingest import RawArticle, content_hash, ingest_records, prepare, remove_article, validate
 
 
 def prepared(title: str, body: str, *, url: str | None = None, published: str | None = "2022-01-10",
@@ -36,16 +35,11 @@ def _counts(conn: sqlite3.Connection) -> dict[str, int]:
         "facts": conn.execute("SELECT count(*) FROM facts").fetchone()[0],
         "names": conn.execute("SELECT count(*) FROM names").fetchone()[0],
         "indexed_terms": conn.execute("SELECT count(*) FROM articles_vocab").fetchone()[0],
-        "passage_rows": conn.execute("SELECT count(*) FROM passages_fts").fetchone()[0],
     }
 
 
 def _delete(conn: sqlite3.Connection, article_id: int) -> None:
-    article = store.get_article(conn, article_id)
-    passages = {pid: " ".join(terms_between(article.body, s, e))
-                for pid, s, e in store.article_passages(conn, article_id)}
-    store.delete_article(conn, article_id, " ".join(terms_between(article.title)),
-                         " ".join(terms_between(article.body)), passages)
+    remove_article(conn, article_id)
 
 
 # --- connection settings and migrations -----------------------------------------------------------
@@ -188,8 +182,8 @@ def test_a_failure_mid_batch_leaves_nothing(empty_db: sqlite3.Connection, monkey
 def test_a_malformed_article_mid_batch_rolls_back_the_batch(empty_db: sqlite3.Connection) -> None:
     good = prepared("مقال سليم", "نص سليم. جملة ثانية.", facts=[_fact("سليم")])
     bad = prepared("مقال معطوب", "نص معطوب.")
-    bad.passages = [*bad.passages, (0, 3)]  # missing its analysed text: fails after the row is written
-    with pytest.raises(ValueError):
+    bad.facts = [("person", 0, 3)]  # a malformed fact row: fails after the article rows are written
+    with pytest.raises(sqlite3.Error):
         store.insert_articles(empty_db, [good, bad])
     assert _counts(empty_db) == dict.fromkeys(_counts(empty_db), 0)
     assert search.run(empty_db, "سليم").total == 0

@@ -1,0 +1,378 @@
+"""Admin ingestion from Telegram: /add <url>, documents sent to the bot, and /feeds.
+
+Only admins (``ARSHIF_ADMINS``) may add articles; everyone else gets one clear sentence. What is
+added goes through the same ingest as files (``index.ingest``), then the alert job runs at once
+(``bot.alerts.trigger_alerts``) so subscribers hear about it within seconds.
+
+/add fetches with httpx: http(s) only, connect/read timeouts and a total deadline, at most
+``MAX_REDIRECTS`` redirects (each hop checked again), and a size cap (``ARSHIF_MAX_UPLOAD_MB``)
+enforced while streaming, so a huge or endless body is cut off. Pages on private, loopback or
+link-local addresses are refused, so that an admin's typo or a hostile link cannot make the bot
+read the server's own network; they are allowed only when the bot itself talks to a Bot API on
+such an address (a local ``telegram-bot-api`` server, and the tests' fake one) or when
+``ARSHIF_ALLOW_PRIVATE_URLS=1``. (The address is checked before connecting; a DNS answer that
+changes between the check and the connection is not defended against.)
+
+Documents: .txt .md .html .json .jsonl .zip (and the other suffixes ingest reads), at most the
+upload cap and Telegram's 20 MB download limit; read in private chats only. Ingest runs with one
+worker: forking worker processes from the bot's threaded event loop is not safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import re
+import socket
+import tempfile
+from collections.abc import Iterator
+from dataclasses import replace
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+
+from index import ingest
+from index.models import IngestFailure, IngestSummary
+
+from . import render
+from .alerts import MENU_KEY, db_call, trigger_alerts
+from .config import LOCAL_HOSTS, TRUE_WORDS, Settings
+from .texts import language_for
+
+__all__ = ["COMMANDS", "FetchError", "fetch_page", "register"]
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "arshif/0.1 (+admin /add)"
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 15.0
+TOTAL_SECONDS = 60.0
+MAX_REDIRECTS = 5
+TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files
+PAGE_TYPES = {"text/html", "application/xhtml+xml", "text/plain", ""}
+SHOWN_FAILURES = 5
+SHOWN_ADDED = 10
+ALLOW_PRIVATE_ENV = "ARSHIF_ALLOW_PRIVATE_URLS"
+
+COMMANDS: tuple[tuple[str, str, str, str], ...] = (
+    ("add", " <url>", "(للمشرفين) أضف صفحة ويب إلى الأرشيف", "(admins) Add a web page to the archive"),
+    ("feeds", "", "(للمشرفين) الخلاصات وحالتها", "(admins) The feeds and their health"),
+)
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "admins_only": {
+        "ar": "إضافة المقالات للمشرفين فقط.",
+        "en": "Only admins can add articles to the archive.",
+    },
+    "add_usage": {
+        "ar": "اكتب رابط الصفحة بعد الأمر، مثل: /add https://example.com/news/1",
+        "en": "Write the page's link after the command, e.g. /add https://example.com/news/1",
+    },
+    "fetch_failed": {"ar": "تعذر جلب الصفحة: {reason}", "en": "Could not fetch the page: {reason}"},
+    "bad_type": {
+        "ar": "لا أقرأ ملفات {suffix}؛ أرسل ملفا من: {allowed}",
+        "en": "I cannot read {suffix} files; send one of: {allowed}",
+    },
+    "too_big": {
+        "ar": "الملف أكبر من الحد ({limit} م.ب).",
+        "en": "The file is larger than the limit ({limit} MB).",
+    },
+    "summary": {
+        "ar": "أضيف: {added} · موجود مسبقا: {duplicates} · تعذر: {failed}",
+        "en": "Added: {added} · already in the archive: {duplicates} · failed: {failed}",
+    },
+    "no_feeds": {
+        "ar": "لا خلاصات بعد؛ أضف واحدة بالأمر: arshif feeds add URL",
+        "en": "No feeds yet; add one with: arshif feeds add URL",
+    },
+    "feeds_header": {"ar": "الخلاصات ({n}):", "en": "Feeds ({n}):"},
+    "feed_ok": {"ar": "✅ آخر نجاح {when}", "en": "✅ last success {when}"},
+    "feed_never": {"ar": "⏳ لم تُجلب بعد", "en": "⏳ not polled yet"},
+    "feed_failing": {
+        "ar": "⚠️ {failures} إخفاقات متتالية: {error}",
+        "en": "⚠️ {failures} failures in a row: {error}",
+    },
+}
+
+
+def _t(key: str, lang: str, **values: object) -> str:
+    entry = _TEXTS[key]
+    text = entry.get(lang) or entry["ar"]
+    return text.format(**values) if values else text
+
+
+def _lang(update: Update, text: str | None = None) -> str:
+    user = update.effective_user
+    return language_for(user.language_code if user else None, text)
+
+
+def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
+    from .alerts import ALERTS_KEY
+
+    return context.application.bot_data[ALERTS_KEY].settings
+
+
+# --- fetching ---------------------------------------------------------------------------------------
+
+
+class FetchError(Exception):
+    """Raised when a page cannot be fetched; the message is one sentence for the admin."""
+
+
+def private_allowed(application: Application) -> bool:
+    """True when pages on private addresses may be fetched (a local Bot API server, or the env flag)."""
+    if os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in TRUE_WORDS:
+        return True
+    host = urlsplit(str(application.bot.base_url)).hostname or ""
+    return host in LOCAL_HOSTS
+
+
+async def _check_address(url: str, allow_private: bool) -> None:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise FetchError("only http:// and https:// links can be added")
+    host = parts.hostname
+    if not host:
+        raise FetchError("the link has no host name")
+    if allow_private:
+        return
+    try:
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError) as exc:
+        raise FetchError(f"the host {host} cannot be resolved") from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global:
+            raise FetchError(f"{host} is on a private or local network")
+
+
+async def fetch_page(url: str, *, max_bytes: int, allow_private: bool = False,
+                     transport: httpx.AsyncBaseTransport | None = None) -> tuple[str, bytes, str | None, str]:
+    """Returns (final URL, body, charset, content type) of a web page, within the limits above."""
+    timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport,
+                                 headers={"User-Agent": USER_AGENT}) as client:
+        async def run() -> tuple[str, bytes, str | None, str]:
+            current = url
+            for _hop in range(MAX_REDIRECTS + 1):
+                await _check_address(current, allow_private)
+                async with client.stream("GET", current) as response:
+                    if response.is_redirect and "location" in response.headers:
+                        current = urljoin(current, response.headers["location"])
+                        continue
+                    if response.status_code >= 400:
+                        raise FetchError(f"the server answered {response.status_code} {response.reason_phrase}")
+                    ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                    if ctype not in PAGE_TYPES:
+                        raise FetchError(f"it is not a web page ({ctype})")
+                    declared = response.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > max_bytes:
+                        raise FetchError(f"the page is larger than {max_bytes // 2**20} MB")
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        body.extend(chunk)
+                        if len(body) > max_bytes:
+                            raise FetchError(f"the page is larger than {max_bytes // 2**20} MB")
+                    return str(response.url), bytes(body), response.charset_encoding, ctype
+            raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+
+        try:
+            return await asyncio.wait_for(run(), TOTAL_SECONDS)
+        except TimeoutError as exc:
+            raise FetchError(f"no complete answer within {TOTAL_SECONDS:.0f} seconds") from exc
+        except httpx.TimeoutException as exc:
+            raise FetchError("the server did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(f"network error ({type(exc).__name__})") from exc
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    for encoding in (charset, "utf-8"):
+        if encoding:
+            try:
+                return body.decode(encoding)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return body.decode("utf-8", errors="replace")
+
+
+# --- ingesting ----------------------------------------------------------------------------------------
+
+
+def _ingest_page(conn, url: str, body: bytes, charset: str | None, ctype: str, origin: str) -> IngestSummary:
+    text = _decode(body, charset)
+    is_html = ctype != "text/plain" or bool(re.search(r"<html|<body|<p[\s>]", text[:4096], re.I))
+    raw = ingest.parse_html(text, origin, url=url) if is_html else ingest.parse_text(text, origin)
+    if not is_html:
+        raw = replace(raw, url=url)
+    return ingest.ingest_records(conn, [raw], workers=1)
+
+
+def _ingest_file(conn, path: Path, origin: str) -> IngestSummary:
+    """Ingests one uploaded file, naming records by the upload (not the temporary path)."""
+    prefix = str(path)
+
+    def records() -> Iterator[ingest.Item]:
+        for item in ingest.iter_records([path]):
+            if isinstance(item, IngestFailure):
+                yield IngestFailure(item.path.replace(prefix, origin, 1), item.reason)
+            else:
+                item.origin = (item.origin or prefix).replace(prefix, origin, 1)
+                yield item
+
+    return ingest.ingest_records(conn, records(), workers=1)
+
+
+def _titles(conn, ids: list[int]) -> dict[int, str]:
+    from index import store
+
+    return {i: a.title for i, a in store.get_articles(conn, ids).items()}
+
+
+def _summary_text(summary: IngestSummary, titles: dict[int, str], lang: str) -> str:
+    lines = [render.escape(_t("summary", lang, added=summary.added, duplicates=summary.duplicates,
+                               failed=len(summary.failed)))]
+    for article_id in summary.added_ids[:SHOWN_ADDED]:
+        lines.append(f"• #{article_id} {render.escape(titles.get(article_id, ''))}")
+    if summary.added > SHOWN_ADDED:
+        lines.append("…")
+    for failure in summary.failed[:SHOWN_FAILURES]:
+        lines.append(f"✗ {render.escape(failure.path)}: {render.escape(failure.reason)}")
+    if len(summary.failed) > SHOWN_FAILURES:
+        lines.append("…")
+    return render.apply_bidi("\n".join(lines), lang)
+
+
+async def _report(update: Update, context: ContextTypes.DEFAULT_TYPE, summary: IngestSummary, lang: str) -> None:
+    titles = await db_call(context.application, _titles, summary.added_ids[:SHOWN_ADDED])
+    message = update.effective_message
+    if message is not None:
+        for part in render.split_html(_summary_text(summary, titles, lang)):
+            await message.reply_html(part)
+    if summary.added:
+        trigger_alerts(context.application)
+
+
+# --- handlers -------------------------------------------------------------------------------------
+
+
+async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> bool:
+    """Returns True for admins; tells everyone else that adding is for admins only."""
+    user, message = update.effective_user, update.effective_message
+    if user is not None and _settings(context).is_admin(user.id):
+        return False
+    if message is not None:
+        await message.reply_text(_t("admins_only", lang))
+    log.info("refused ingestion by user %s", user.id if user else "?")
+    return True
+
+
+async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Replies to /add <url> (admins): fetches the page, ingests it, and says what was added, what
+    was already in the archive and what failed (with why). Others are told it is for admins."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    url = " ".join(context.args or []).strip()
+    lang = _lang(update)
+    if await _refuse_unless_admin(update, context, lang):
+        return
+    if not url:
+        await message.reply_text(_t("add_usage", lang))
+        return
+    settings = _settings(context)
+    try:
+        final, body, charset, ctype = await fetch_page(url, max_bytes=settings.max_upload_bytes,
+                                                       allow_private=private_allowed(context.application))
+    except FetchError as exc:
+        log.info("/add failed: %s", exc)
+        await message.reply_text(_t("fetch_failed", lang, reason=str(exc)))
+        return
+    summary = await db_call(context.application, _ingest_page, final, body, charset, ctype, f"telegram:{user.id}")
+    await _report(update, context, summary, lang)
+
+
+async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ingests a document an admin sends in a private chat (.txt .md .html .json .jsonl .zip) and
+    replies with the summary; others are told that adding articles is for admins."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.document is None:
+        return
+    lang = _lang(update, message.caption)
+    if await _refuse_unless_admin(update, context, lang):
+        return
+    document = message.document
+    name = Path(document.file_name or "upload.txt").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in ingest.SUFFIXES:
+        allowed = " ".join(sorted(ingest.SUFFIXES))
+        await message.reply_text(_t("bad_type", lang, suffix=suffix or "(?)", allowed=allowed))
+        return
+    limit = min(_settings(context).max_upload_bytes, TELEGRAM_DOWNLOAD_LIMIT)
+    if document.file_size is not None and document.file_size > limit:
+        await message.reply_text(_t("too_big", lang, limit=limit // 2**20))
+        return
+    buffer = BytesIO()
+    telegram_file = await document.get_file()
+    await telegram_file.download_to_memory(buffer)
+    if buffer.tell() > limit:
+        await message.reply_text(_t("too_big", lang, limit=limit // 2**20))
+        return
+    safe = re.sub(r"[^\w.\-]+", "_", name)[-100:] or f"upload{suffix}"
+    with tempfile.TemporaryDirectory(prefix="arshif-upload-") as tmp:
+        path = Path(tmp) / safe
+        path.write_bytes(buffer.getvalue())
+        summary = await db_call(context.application, _ingest_file, path, f"telegram:{user.id}/{name}")
+    log.info("upload by admin %s: %d added, %d duplicates, %d failed", user.id, summary.added,
+             summary.duplicates, len(summary.failed))
+    await _report(update, context, summary, lang)
+
+
+def _feeds_text(conn, lang: str) -> str:
+    from index import feeds
+
+    found = feeds.list_feeds(conn)
+    if not found:
+        return render.escape(_t("no_feeds", lang))
+    lines = [f"<b>{render.escape(_t('feeds_header', lang, n=len(found)))}</b>"]
+    for f in found:
+        if f.failures:
+            state = _t("feed_failing", lang, failures=f.failures, error=f.last_error or "?")
+        elif f.last_ok:
+            state = _t("feed_ok", lang, when=f.last_ok)
+        else:
+            state = _t("feed_never", lang)
+        name = f.title or f.url
+        lines.append(f"<b>#{f.id}</b> {render.escape(name)}\n{render.escape(f.url)}\n{render.escape(state)}")
+    return render.apply_bidi("\n\n".join(lines), lang)
+
+
+async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Replies to /feeds (admins) with every feed, its last success, or its failure count and last error."""
+    message = update.effective_message
+    if message is None:
+        return
+    lang = _lang(update)
+    if await _refuse_unless_admin(update, context, lang):
+        return
+    text = await db_call(context.application, _feeds_text, lang)
+    for part in render.split_html(text):
+        await message.reply_html(part)
+
+
+def register(application: Application, settings: Settings) -> None:
+    """Adds /add, /feeds and the document handler (called by ``bot.alerts.register``)."""
+    new_messages = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("add", add_command, filters=new_messages))
+    application.add_handler(CommandHandler("feeds", feeds_command, filters=new_messages))
+    application.add_handler(MessageHandler(new_messages & filters.ChatType.PRIVATE & filters.Document.ALL,
+                                           document_message))
+    menu = application.bot_data.setdefault(MENU_KEY, [])
+    menu.extend(c for c in COMMANDS if c not in menu)
