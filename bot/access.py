@@ -76,10 +76,14 @@ class RateLimiter:
         self.clock = clock
         self._hits: dict[int, deque[float]] = {}
         self._warned: dict[int, float] = {}
+        self._checks = 0
 
     def check(self, user_id: int) -> Literal["ok", "warn", "drop"]:
         """Records one request and returns what to do with it."""
         now = self.clock()
+        self._checks += 1
+        if self._checks % 1024 == 0:
+            self.forget_idle()
         hits = self._hits.setdefault(user_id, deque())
         while hits and now - hits[0] >= self.window:
             hits.popleft()

@@ -70,10 +70,10 @@ MENU_KEY = "menu_commands"
 CONCURRENT_UPDATES = 64
 TYPING_AFTER_S = 1.0  # show "typing…" only when an answer takes a noticeable time
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-# Engine calls running at once. The engine is mostly Python, so more threads only fight over the
-# GIL and starve the event loop: on 2 cores, 200 questions from 20 users were served at 6.5/s with
-# 1 thread, 5.6/s with 2 and 5.1/s with 6 (tests/bench/bench_bot.py). Two keep one slow question
-# from holding up everyone else.
+# Engine calls running at once; the rest queue. The engine is mostly Python, so more threads only
+# fight over the GIL: on 2 cores under a heavy load (tests/bench/bench_bot.py --think 1) p95 was
+# 392 ms with 1 thread, 531 ms with 2 and 788 ms with 4, at the same 14 replies/s. Two rather than
+# one, so that a write waiting on an ingest's lock (busy_timeout) does not stall every reader.
 ENGINE_THREADS = 2
 # My commands in order; CommandHandlers are registered for each.
 COMMAND_NAMES = tuple(c for c, *_ in COMMANDS)

@@ -224,6 +224,7 @@ def retrieve_articles(conn: sqlite3.Connection, question: str, *, limit: int = 5
 # words says whether one statement there answers it.
 RERANK_POOL = 12
 SENTENCE_WEIGHT = 1.0
+CONTEXT_BOOST = 0.3  # for the articles a chat was just shown
 
 
 @dataclass(slots=True)
@@ -234,23 +235,30 @@ class _Ranked:
 
 
 def _rank(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int,
-          article_ids: Sequence[int] | None = None, roots: Sequence[tuple[str, str]] = ()) -> list[_Ranked]:
+          article_ids: Sequence[int] | None = None, roots: Sequence[tuple[str, str]] = (),
+          boost: Sequence[int] = ()) -> list[_Ranked]:
     """Rank articles by BM25, then re-rank the best of them by their best sentence."""
     match = _expression(conn, terms)
     if match is None:
         return []
     filters = store.Filters(article_ids=tuple(article_ids) if article_ids is not None else None)
     rows = store.fetch_hits(conn, match, filters, limit=max(limit, RERANK_POOL))
+    if boost:
+        # The articles just shown compete even when the archive has many better BM25 matches.
+        have = {r["id"] for r in rows}
+        wanted = tuple(a for a in boost if a not in have and (article_ids is None or a in article_ids))
+        if wanted:
+            rows = [*rows, *store.fetch_hits(conn, match, store.Filters(article_ids=wanted), limit=len(wanted))]
     if not rows:
         return []
-    top = -rows[0]["score"] or 1.0
+    top = max(-r["score"] for r in rows) or 1.0
     idf = _idf(conn, terms)
     ranked = []
     for r in rows:
         body = r["body"]
         sentences = _score_sentences(body, r["id"], split_sentences(body), idf, 0.0, roots)
         best = max((x.score for x in sentences), default=0.0)
-        score = (-r["score"]) / top + SENTENCE_WEIGHT * best
+        score = (-r["score"]) / top + SENTENCE_WEIGHT * best + (CONTEXT_BOOST if r["id"] in boost else 0.0)
         ranked.append(_Ranked(r["id"], score, sentences))
     ranked.sort(key=lambda x: -x.score)
     return ranked[:limit]
@@ -351,7 +359,38 @@ def _fact_candidates(ctx: spans.SentenceContext, rows: list[sqlite3.Row], qa: Qu
                 y = m.group(1)
                 out.append(spans.SpanCandidate(s, e, ctx.text[m.start():m.end()], ctx.article_id, ctx.rank, "date",
                                                value=f"{y}-01-01", value_end=f"{y}-12-31", precision="year"))
+        # Periods with no calendar day: centuries and decades («القرن التاسع عشر», "the 1990s").
+        _add_matches(out, ctx, _ERA, "date", taken, precision="era")
+    if qa.type == "number":
+        # Counts written in words, duals and fractions the number extractor leaves out.
+        taken = [(c.start, c.end) for c in out if c.kind in _NUMERIC]
+        _add_matches(out, ctx, _NUMBER_WORDS, "number", taken)
     return out
+
+
+def _add_matches(out: list[spans.SpanCandidate], ctx: spans.SentenceContext, pattern: re.Pattern[str], kind: str,
+                 taken: list[tuple[int, int]], precision: str | None = None) -> None:
+    for m in pattern.finditer(ctx.text):
+        s, e = ctx.start + m.start(), ctx.start + m.end()
+        if not any(a < e and s < b for a, b in taken):
+            out.append(spans.SpanCandidate(s, e, m.group().strip(), ctx.article_id, ctx.rank, kind,
+                                           precision=precision))
+
+
+
+_NUMBER_WORDS = re.compile(
+    r"(?<![\w\u0600-\u06ff])(?:[وب])?(?:واحد|واحدة|اثنان|اثنين|اثنتان|اثنتين|ثلاث|ثلاثة|أربع|اربع|أربعة|اربعة|خمس|خمسة|"
+    r"ست|ستة|سبع|سبعة|ثماني|ثمانية|تسع|تسعة|عشر|عشرة|عشرات|مئات|آلاف|الاف|عشرين|ثلاثين|أربعين|خمسين|مئة|مائة|"
+    r"مرة|مرتين|مرتان|نصف|ثلث|ثلثي|الثلثين|ربع|ثلاثة أرباع|أغلبية الثلثين)"
+    r"(?:\s+(?:مرات|مرة))?(?![\w\u0600-\u06ff])"
+)
+_ORDINALS = (r"(?:الأول|الاول|الثاني|الثالث|الرابع|الخامس|السادس|السابع|الثامن|التاسع|العاشر|الحادي|"
+             r"عشر|العشرين|والعشرين|\d{1,2})")
+_ERA = re.compile(
+    r"(?:ال)?(?:قرن|قرون)\s+" + _ORDINALS + r"(?:\s+" + _ORDINALS + r")?(?:\s+(?:الميلادي|للميلاد|قبل الميلاد))?"
+    r"|(?:ال)?(?:عشرين|ثلاثين|اربعين|أربعين|خمسين|ستين|سبعين|ثمانين|تسعين)(?:يات|ات)(?:\s+من\s+القرن\s+\S+(?:\s+عشر)?)?"
+    r"|\b(?:the\s+)?(?:1[0-9]|20)[0-9]0s\b|\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+century\b"
+)
 
 
 @dataclass(slots=True)
@@ -368,7 +407,7 @@ class Gathered:
 
 
 def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | None, *,
-           followup: bool = False) -> Gathered | None:
+           followup: bool = False, boost: Sequence[int] = ()) -> Gathered | None:
     """Rank articles and sentences for a question and list the answer candidates with features."""
     terms = qa.terms
     if followup and scope:
@@ -381,7 +420,7 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
                 body = bodies[a].body
                 ranked.append(_Ranked(a, 0.0, _score_sentences(body, a, split_sentences(body), {}, 0.0)))
     else:
-        ranked = _rank(conn, terms, limit=6, article_ids=scope, roots=qa.roots)
+        ranked = _rank(conn, terms, limit=6, article_ids=scope, roots=qa.roots, boost=boost)
     if not ranked:
         return None
     ids = [r.article_id for r in ranked]
@@ -420,6 +459,7 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
     # fact of the asked type (they would lose to it anyway, and scoring them is most of the cost).
     has_typed = any(c.kind in kinds and ctx.score >= TYPED_SENTENCE_RATIO * top_score
                     for ctx, typed in typed_by_ctx for c in typed)
+    has_typed = has_typed and qa.type != "who"  # people without a role still compete with spans
     for ctx, typed in typed_by_ctx:
         generic = spans.candidate_spans(ctx, qterms) if ctx.rank < ANSWER_SENTENCES and not has_typed else []
         for c in spans.merge_facts(generic, typed):
@@ -454,6 +494,20 @@ def _coordinated(body: str, first: spans.SpanCandidate, others: list[spans.SpanC
     return sorted(group, key=lambda c: c.start)
 
 
+def _number_label(c: spans.SpanCandidate) -> str | None:
+    """Return a number's value written plainly («3000000 EUR» → "3,000,000 EUR")."""
+    if c.kind not in ("number", "money", "percent", "quantity") or not c.value:
+        return None
+    try:
+        number = float(c.value)
+    except ValueError:
+        return None
+    text = f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}".rstrip("0").rstrip(".")
+    if c.unit == "%":
+        return f"{text}%"
+    return f"{text} {c.unit}" if c.unit else text
+
+
 def _date_label(c: spans.SpanCandidate, lang: str) -> str | None:
     if c.kind != "date" or not c.value:
         return None
@@ -473,6 +527,9 @@ TYPE_BONUS = 1.0
 ROLE_BONUS = 0.5
 # Typed facts count only in sentences that match the question nearly as well as the best one.
 TYPED_SENTENCE_RATIO = 0.8
+ROLE_SENTENCE_RATIO = 0.5
+COUNTED_BONUS = 0.7
+_NUMERIC = ("number", "money", "percent", "quantity")
 EXCERPT_CHARS = 600
 
 
@@ -524,13 +581,15 @@ def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Seq
     scope = list(article_ids) if article_ids is not None else None
     ctx = _followup_ids(conn, context_ids)
     result = None
-    if ctx and (qa.is_followup or scope is None):
+    if ctx and qa.is_followup:
         within = ctx if scope is None else [a for a in ctx if a in scope]
-        result = _answer_in(conn, qa, within, lang, max_sources, followup=qa.is_followup)
-        if result.answer is None and not qa.is_followup:
+        result = _answer_in(conn, qa, within, lang, max_sources, followup=True)
+        if result.answer is None:
             result = None
     if result is None:
-        result = _answer_in(conn, qa, scope, lang, max_sources, followup=False)
+        # A question with its own topic searches the archive; the articles just shown get a
+        # head start, so «متى وقعت الاتفاقية؟» still means the agreement under discussion.
+        result = _answer_in(conn, qa, scope, lang, max_sources, followup=False, boost=ctx)
     ms = (time.perf_counter() - started) * 1000
     log.info("ask: %d chars, type %s, answered %s, %.1f ms", len(question), qa.type, result.answer is not None, ms)
     return Answer(result.question, result.type, result.answer, result.facts, result.confidence,
@@ -538,8 +597,8 @@ def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Seq
 
 
 def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | None, lang: str,
-               max_sources: int, *, followup: bool) -> Answer:
-    g = gather(conn, qa, scope, followup=followup)
+               max_sources: int, *, followup: bool, boost: Sequence[int] = ()) -> Answer:
+    g = gather(conn, qa, scope, followup=followup, boost=boost)
     if g is None:
         return Answer(qa.text, qa.type, None, (), 0.0, ())
     answer_text: str | None = None
@@ -547,15 +606,17 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
     confidence = 0.0
     best_sentence = g.sentences[0] if g.sentences else None
     pool = g.candidates
-    kinds = _KINDS_FOR.get(qa.type)
+    kinds = _kinds_for(qa)
     if kinds:
         # A question of a known type is answered by a fact of that type when the best
         # sentences hold one (a person for «من», a date for «متى»); spans are the fallback.
-        strong = TYPED_SENTENCE_RATIO * max((c.feats.get("sent_score", 0.0) for c in pool), default=0.0)
-        typed = [c for c in pool if c.kind in kinds and c.feats.get("sent_score", 0.0) >= strong]
+        top = max((c.feats.get("sent_score", 0.0) for c in pool), default=0.0)
+        typed = [c for c in pool if c.kind in kinds and _strong_enough(c, top)]
         if typed:
             for c in typed:
                 c.score += TYPE_BONUS * kinds[c.kind] + (ROLE_BONUS if c.role else 0.0)
+                if c.kind in _NUMERIC and c.feats.get("dr=0"):
+                    c.score += COUNTED_BONUS  # «ستة جوائز» for «كم عدد الجوائز»: the counted noun follows
             pool = typed
     if pool and qa.type != "yesno":
         probs = spans.softmax([c.score for c in pool])
@@ -588,6 +649,32 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
     return _reply(g, qa, answer_text, shown, confidence, best_sentence, lang, max_sources)
 
 
+_PERCENT_Q = re.compile(r"نسب|percent|percentage|proportion|share")
+_AGE_Q = re.compile(r"\bعمر|\bسن\b|how old|\bage\b")
+
+
+def _kinds_for(qa: QuestionAnalysis) -> dict[str, float]:
+    """Return the fact kinds that answer this question, weighted by fit."""
+    kinds = dict(_KINDS_FOR.get(qa.type, {}))
+    if qa.type == "number":
+        q = fold(normalize(qa.text))
+        if _PERCENT_Q.search(q):
+            kinds["percent"] = 1.3
+        if _AGE_Q.search(q):
+            kinds["quantity"] = kinds["number"] = 1.0
+    return kinds
+
+
+def _strong_enough(c: spans.SpanCandidate, top: float) -> bool:
+    """True when a typed fact's sentence matches the question well enough to answer from it.
+
+    A person named with a role («وزير الطاقة ... سامر الخطيب») may sit in a sentence that
+    repeats fewer of the question's words than the article's lead, so the bar is lower.
+    """
+    ratio = ROLE_SENTENCE_RATIO if c.kind == "person" and c.role else TYPED_SENTENCE_RATIO
+    return c.feats.get("sent_score", 0.0) >= ratio * top
+
+
 def _answer_text(best: spans.SpanCandidate, shown: list[spans.SpanCandidate], qa: QuestionAnalysis,
                  lang: str) -> str:
     if best.kind == "date":
@@ -611,7 +698,7 @@ def _reply(g: Gathered, qa: QuestionAnalysis, answer_text: str | None, shown: li
         if c.kind == "span":
             continue
         value = c.value if c.kind in ("date", "number", "money", "percent", "quantity") else None
-        facts_out.append(Fact(c.kind, c.text, value, c.role, _date_label(c, lang)))
+        facts_out.append(Fact(c.kind, c.text, value, c.role, _date_label(c, lang) or _number_label(c)))
     # The answer sentence's date and place come along, so "who" also says when and where.
     if best_sentence is not None and answer_text is not None:
         for r in g.facts.get(best_sentence.article_id, ()):

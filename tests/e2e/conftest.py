@@ -7,9 +7,10 @@ own copy, so chat memory, users and button queries never leak between tests.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -60,15 +61,6 @@ class BotEnv:
     app: Application
     db_path: Path
     settings: Settings
-    errors: list[BaseException] = field(default_factory=list)
-
-    def texts_to(self, chat_id: int, since: int = 0) -> list[str]:
-        """Returns the texts (or captions) of the bot's messages and edits in a chat, in order."""
-        return [c.text or "" for c in self.env_calls(chat_id, since)]
-
-    def env_calls(self, chat_id: int, since: int = 0) -> list:
-        """Returns successful message calls (send, edit, document) to a chat after call ``since``."""
-        return [c for c in self.server.messages_to(chat_id) if self.server.calls.index(c) >= since]
 
 
 def make_settings(server: FakeBotServer, db_path: Path, **overrides: object) -> Settings:
@@ -82,9 +74,8 @@ def make_settings(server: FakeBotServer, db_path: Path, **overrides: object) -> 
 
 
 @pytest.fixture
-def bot_factory(db_path: Path) -> Callable[..., object]:
+def bot_factory(db_path: Path) -> Callable[..., contextlib.AbstractAsyncContextManager[BotEnv]]:
     """Returns an async context manager factory: ``async with bot_factory(**settings) as env``."""
-    import contextlib
 
     @contextlib.asynccontextmanager
     async def start(**overrides: object) -> AsyncIterator[BotEnv]:
@@ -103,7 +94,7 @@ def bot_factory(db_path: Path) -> Callable[..., object]:
 
 
 @pytest.fixture
-async def bot(bot_factory: Callable[..., object]) -> AsyncIterator[BotEnv]:
+async def bot(bot_factory: Callable[..., contextlib.AbstractAsyncContextManager[BotEnv]]) -> AsyncIterator[BotEnv]:
     """Yields a running bot with the default settings."""
-    async with bot_factory() as env:  # type: ignore[attr-defined]
+    async with bot_factory() as env:
         yield env

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
@@ -360,8 +362,8 @@ async def test_retry_after_is_honoured(bot: BotEnv) -> None:
     assert "3 ملايين يورو" in plain(ok.text)
 
 
-async def test_incoming_rate_limit_is_polite(bot_factory: object) -> None:
-    async with bot_factory(rate_limit=2) as env:  # type: ignore[operator]
+async def test_incoming_rate_limit_is_polite(bot_factory: Callable[..., AbstractAsyncContextManager[BotEnv]]) -> None:
+    async with bot_factory(rate_limit=2) as env:
         user = MEMBERS[4]
         for _ in range(4):
             env.server.send_text(user, "/start")

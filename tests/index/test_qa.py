@@ -1,0 +1,224 @@
+"""The answer engine: question analysis, typed answers with facts, follow-ups, honest nulls.
+
+Questions are asked of the bundled fictional samples (and of the user's seed article when
+../shared is present); each expected answer is what a reader of that article would say.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import SEED
+
+from index import qa, store
+from index.evaluation import evaluate, exact_match, f1_score, normalize_answer
+from index.ingest import ingest_paths
+
+
+def _ids_by_url(conn: sqlite3.Connection, fragment: str) -> int:
+    return conn.execute("SELECT id FROM articles WHERE url LIKE ?", (f"%{fragment}%",)).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("من وقع الاتفاقية؟", "who"),
+        ("ومن وقعها؟", "who"),
+        ("من هو رئيس الهيئة؟", "who"),
+        ("ما اسم الرئيس التنفيذي الجديد؟", "who"),
+        ("متى وقعت؟", "when"),
+        ("ومتى وُقِّعت الاتفاقية؟", "when"),
+        ("في أي عام تأسست الشركة؟", "when"),
+        ("أين وقعت الاتفاقية؟", "where"),
+        ("في أي مدينة عقد الاجتماع؟", "where"),
+        ("كم قيمة المنحة؟", "money"),
+        ("كم عدد الطلاب؟", "number"),
+        ("ما نسبة المشاركة؟", "number"),
+        ("ما الذي تتضمنه الاتفاقية؟", "what"),
+        ("لماذا استقال؟", "why"),
+        ("هل وقعت الاتفاقية؟", "yesno"),
+        ("Who signed the agreement?", "who"),
+        ("When was it signed?", "when"),
+        ("What year did it open?", "when"),
+        ("Where will the committee meet?", "where"),
+        ("How much is the contract?", "money"),
+        ("How many stations does the line have?", "number"),
+        ("What does the fund invest in?", "what"),
+        # «من» as "from" inside a question is not "who".
+        ("ماذا طلب الوزير من الشركة؟", "what"),
+    ],
+)
+def test_question_type(question: str, expected: str) -> None:
+    assert qa.question_type(question) == expected
+
+
+def test_question_analysis_drops_question_and_function_words() -> None:
+    analysis = qa.analyze_question("من وقع اتفاقية الربط الكهربائي بين الأردن ومصر؟")
+    assert analysis.type == "who"
+    assert "من" not in analysis.words and "بين" not in analysis.words
+    assert {"وقع", "اتفاقية", "الربط", "الكهربائي", "الأردن", "ومصر"} <= set(analysis.words)
+    assert not analysis.is_followup
+    assert qa.analyze_question("ومتى وقعت؟").is_followup
+
+
+@pytest.mark.parametrize(
+    ("question", "names", "roles"),
+    [
+        ("من وقع اتفاقية الربط الكهربائي؟", ["سامر الخطيب", "هشام عبد الرحمن"], ["وزير الطاقة الأردني", "نظيره المصري"]),
+        ("من وقع اتفاقية الغاز بين تونس والجزائر؟", ["نادية الجلاصي", "مراد بوزيد"], ["وزيرة", "وزير الطاقة"]),
+        ("Who signed the hydrogen memorandum?", ["Eleni Christodoulou", "Samer Al-Khatib"], ["Energy Minister", "counterpart"]),
+    ],
+)
+def test_who_names_the_signatories_with_their_roles(archive: sqlite3.Connection, question: str,
+                                                     names: list[str], roles: list[str]) -> None:
+    answer = qa.answer_question(archive, question)
+    people = [f for f in answer.facts if f.kind == "person"]
+    assert [p.text for p in people] == names
+    for person, role in zip(people, roles, strict=True):
+        assert role in (person.role or "")
+    excerpt = answer.sources[0].excerpt
+    assert all(name in excerpt for name in names)
+    marked = [excerpt[s:e] for s, e in answer.sources[0].highlights]
+    assert marked == names
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "value_end", "phrase"),
+    [
+        # «مطلع يوليو/تموز الماضي» in an article of 14 March 2024: early July 2023.
+        ("متى بدأت المفاوضات الفنية بين الأردن ومصر؟", "2023-07-01", "2023-07-10", "مطلع يوليو/تموز الماضي"),
+        # «الخميس المقبل» in an article of Monday 10 June 2024.
+        ("متى أول رحلة بين الدار البيضاء والدوحة؟", "2024-06-13", "2024-06-13", "الخميس المقبل"),
+        ("When will the joint committee meet in Amman?", "2024-10-03", "2024-10-03", "next Thursday"),
+    ],
+)
+def test_when_resolves_the_date_against_the_publication_date(archive: sqlite3.Connection, question: str,
+                                                             value: str, value_end: str, phrase: str) -> None:
+    answer = qa.answer_question(archive, question)
+    assert answer.type == "when"
+    dates = [f for f in answer.facts if f.kind == "date"]
+    assert dates[0].text == phrase
+    assert dates[0].value == value
+    assert answer.answer == phrase
+    assert answer.sources[0].excerpt[slice(*answer.sources[0].highlights[0])] == phrase
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_text", "label"),
+    [
+        ("كم قيمة المنحة الأوروبية لميناء الإسكندرية؟", "3 ملايين يورو", "3,000,000 EUR"),
+        ("How much is the desalination contract?", "$1.1 billion", "1,100,000,000 USD"),
+    ],
+)
+def test_how_much_gives_the_amount_and_its_value(archive: sqlite3.Connection, question: str,
+                                                 answer_text: str, label: str) -> None:
+    answer = qa.answer_question(archive, question)
+    assert answer.answer == answer_text
+    money = next(f for f in answer.facts if f.kind == "money")
+    assert money.label == label
+
+
+def test_where_gives_a_place(archive: sqlite3.Connection) -> None:
+    answer = qa.answer_question(archive, "أين سيعقد الاجتماع المقبل لوزراء الاتصالات؟")
+    assert answer.type == "where"
+    assert answer.answer == "المنامة"
+
+
+def test_a_followup_is_answered_from_the_articles_shown(archive: sqlite3.Connection) -> None:
+    first = qa.answer_question(archive, "من وقع اتفاقية الربط الكهربائي؟")
+    shown = list(first.article_ids)
+    assert shown[0] == _ids_by_url(archive, "ar-energy-link")
+    follow = qa.answer_question(archive, "ومتى بدأت المفاوضات؟", context_ids=shown)
+    assert follow.sources[0].article_id == shown[0]
+    assert follow.answer == "مطلع يوليو/تموز الماضي"
+
+
+def test_a_followup_outside_the_context_falls_back_to_the_archive(archive: sqlite3.Connection) -> None:
+    energy = _ids_by_url(archive, "ar-energy-link")
+    answer = qa.answer_question(archive, "كم قيمة المنحة الأوروبية لميناء الإسكندرية؟", context_ids=[energy])
+    assert answer.answer == "3 ملايين يورو"
+    assert answer.sources[0].article_id == _ids_by_url(archive, "ar-alexandria-port")
+
+
+def test_answers_can_be_restricted_to_given_articles(archive: sqlite3.Connection) -> None:
+    wire = _ids_by_url(archive, "ar-gas-border-wire")
+    answer = qa.answer_question(archive, "كم تبلغ كلفة المشروع؟", article_ids=[wire])
+    assert {s.article_id for s in answer.sources} == {wire}
+    assert answer.answer == "180 مليون دولار"
+
+
+@pytest.mark.parametrize("question", ["من اخترع آلة الزمن الكمومية في المريخ؟", "Who painted the purple zebra?"])
+def test_nothing_relevant_gives_a_null_answer_not_a_guess(archive: sqlite3.Connection, question: str) -> None:
+    answer = qa.answer_question(archive, question)
+    assert answer.answer is None
+    assert answer.as_dict()["answer"] is None
+
+
+def test_the_json_form_follows_the_contract(archive: sqlite3.Connection) -> None:
+    data = json.loads(json.dumps(qa.answer_question(archive, "من وقع اتفاقية الربط الكهربائي؟").as_dict()))
+    assert {"question", "type", "answer", "facts", "confidence", "sources"} <= set(data)
+    assert {"kind", "text", "value", "role"} <= set(data["facts"][0])
+    assert {"article_id", "title", "url", "published", "excerpt"} <= set(data["sources"][0])
+    assert 0.0 <= data["confidence"] <= 1.0
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="../shared (the user's seed article) is not present")
+def test_the_users_seed_article(archive: sqlite3.Connection) -> None:
+    ingest_paths(archive, [SEED], workers=1)
+    who = qa.answer_question(archive, "من وقع اتفاقية التعاون السيبراني بين إسرائيل والمغرب؟")
+    people = {f.text: f.role for f in who.facts if f.kind == "person"}
+    assert set(people) == {"يغال أونا", "مصطفى الربيعي"}
+    assert "رئيس هيئة" in people["يغال أونا"] and "نظيره المغربي" in people["مصطفى الربيعي"]
+    assert who.sources[0].title == "الكشف عن تفاصيل اتفاقية التعاون السيبراني بين إسرائيل والمغرب"
+    assert who.sources[0].published == "2021-08-10"
+    when = qa.answer_question(archive, "متى وقعت اتفاقية السايبر بين المغرب وإسرائيل؟")
+    date_fact = next(f for f in when.facts if f.kind == "date")
+    assert date_fact.text == "مطلع يوليو/تموز الماضي"
+    assert (date_fact.value, date_fact.label) == ("2021-07-01", "أوائل يوليو 2021")
+    assert "مطلع يوليو/تموز الماضي" in when.sources[0].excerpt
+    followup = qa.answer_question(archive, "ومتى وقعت؟", context_ids=list(who.article_ids))
+    assert next(f for f in followup.facts if f.kind == "date").value.startswith("2021-07")
+
+
+@pytest.mark.parametrize(
+    ("prediction", "gold", "f1", "em"),
+    [
+        ("عام 1905", "1905", 2 / 3, 0.0),
+        ("الأمشاط", "\"الأمشاط\"", 1.0, 1.0),
+        ("المدرسة", "مدرسه", 1.0, 1.0),
+        ("the Eiffel Tower", "Eiffel Tower", 1.0, 1.0),
+        ("", "anything", 0.0, 0.0),
+    ],
+)
+def test_answer_metrics_follow_squad_with_arabic_normalisation(prediction: str, gold: str, f1: float,
+                                                               em: float) -> None:
+    assert f1_score(prediction, gold) == pytest.approx(f1)
+    assert exact_match(prediction, gold) == em
+    assert normalize_answer("وُقِّعت الاتفاقيـــة") == ["وقعت", "اتفاقيه"]
+
+
+def test_eval_measures_a_small_squad_file(tmp_path: Path) -> None:
+    data = {"data": [
+        {"title": "Marlowe", "paragraphs": [
+            {"context": "The fictional port of Marlowe opened a solar ferry terminal in 2019. It cost $12 million.",
+             "qas": [{"id": "1", "question": "When did the solar ferry terminal open?",
+                      "answers": [{"text": "2019", "answer_start": 0}]},
+                     {"id": "2", "question": "How much did the ferry terminal cost?",
+                      "answers": [{"text": "$12 million", "answer_start": 0}]}]},
+            {"context": "Brennmoor hospital opened a children's wing with forty beds.",
+             "qas": [{"id": "3", "question": "What did Brennmoor hospital open?",
+                      "answers": [{"text": "a children's wing", "answer_start": 0}]}]},
+        ]}
+    ]}
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    report = evaluate(path)
+    assert (report.paragraphs, report.questions) == (2, 3)
+    assert report.recall_at_1 == 1.0
+    assert report.by_type["when"]["exact_match"] == 1.0
+    assert report.by_type["money"]["f1"] == 1.0
+    assert report.overall["excerpt_has_answer"] == 1.0
+    assert store.SCHEMA_VERSION >= 1
