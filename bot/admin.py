@@ -1,4 +1,4 @@
-"""Admin ingestion from Telegram: /add <url>, documents sent to the bot, and /feeds.
+"""Admin commands from Telegram: /add <url>, documents sent to the bot, /feeds and /stats.
 
 Only admins (``ARSHIF_ADMINS``) may add articles; everyone else gets one clear sentence. What is
 added goes through the same ingest as files (``index.ingest``), then the alert job runs at once
@@ -63,6 +63,7 @@ ALLOW_PRIVATE_ENV = "ARSHIF_ALLOW_PRIVATE_URLS"
 COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("add", " <url>", "(للمشرفين) أضف صفحة ويب إلى الأرشيف", "(admins) Add a web page to the archive"),
     ("feeds", "", "(للمشرفين) الخلاصات وحالتها", "(admins) The feeds and their health"),
+    ("stats", "", "(للمشرفين) أرقام الأرشيف", "(admins) Archive figures"),
 )
 
 _TEXTS: dict[str, dict[str, str]] = {
@@ -97,6 +98,34 @@ _TEXTS: dict[str, dict[str, str]] = {
     "feed_failing": {
         "ar": "⚠️ {failures} إخفاقات متتالية: {error}",
         "en": "⚠️ {failures} failures in a row: {error}",
+    },
+    "stats_admins_only": {
+        "ar": "أرقام الأرشيف للمشرفين فقط.",
+        "en": "Only admins can see the archive figures.",
+    },
+    "stats_header": {"ar": "أرقام الأرشيف", "en": "Archive figures"},
+    "stats_articles": {"ar": "المقالات: {articles}", "en": "Articles: {articles}"},
+    "stats_latest": {
+        "ar": "أحدث تاريخ نشر: {published} · آخر إضافة: {added}",
+        "en": "Latest published: {published} · last added: {added}",
+    },
+    "stats_sources": {"ar": "المصادر: {sources}", "en": "Sources: {sources}"},
+    "stats_feeds": {
+        "ar": "الخلاصات: {feeds} (متعثرة: {failing})",
+        "en": "Feeds: {feeds} ({failing} failing)",
+    },
+    "stats_subscriptions": {
+        "ar": "الاشتراكات: {active} نشطة من {total}",
+        "en": "Subscriptions: {active} active of {total}",
+    },
+    "stats_deliveries": {
+        "ar": "التنبيهات المرسلة: {sent} · بانتظار الإرسال: {pending} · فشلت: {failed}",
+        "en": "Alerts sent: {sent} · waiting: {pending} · failed: {failed}",
+    },
+    "stats_users": {"ar": "المستخدمون المسموح لهم: {users}", "en": "Allowed users: {users}"},
+    "stats_size": {
+        "ar": "حجم قاعدة البيانات: {size} م.ب (المخطط {schema})",
+        "en": "Database size: {size} MB (schema {schema})",
     },
 }
 
@@ -263,14 +292,15 @@ async def _report(update: Update, context: ContextTypes.DEFAULT_TYPE, summary: I
 # --- handlers -------------------------------------------------------------------------------------
 
 
-async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> bool:
-    """Returns True for admins; tells everyone else that adding is for admins only."""
+async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str,
+                               refusal: str = "admins_only") -> bool:
+    """Returns False for admins; tells everyone else (``refusal``) that it is for admins only."""
     user, message = update.effective_user, update.effective_message
     if user is not None and _settings(context).is_admin(user.id):
         return False
     if message is not None:
-        await message.reply_text(_t("admins_only", lang))
-    log.info("refused ingestion by user %s", user.id if user else "?")
+        await message.reply_text(_t(refusal, lang))
+    log.info("refused an admin command (%s) to user %s", refusal, user.id if user else "?")
     return True
 
 
@@ -367,11 +397,49 @@ async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_html(part)
 
 
+def _stats_text(conn, lang: str) -> str:
+    """Returns /stats: the figures of ``arshif stats`` (index.store.stats) in the admin's language."""
+    from index import store
+
+    figures = store.stats(conn)
+    deliveries = store.delivery_counts(conn)
+    separator = "، " if lang == "ar" else ", "
+    lines = [
+        _t("stats_articles", lang, articles=figures["articles"]),
+        _t("stats_latest", lang, published=figures["latest_published"] or "-", added=figures["last_added"] or "-"),
+        _t("stats_sources", lang, sources=separator.join(f"{s['source']} ({s['articles']})" for s in figures["sources"])
+           or "-"),
+        _t("stats_feeds", lang, feeds=figures["feeds"], failing=figures["feeds_failing"]),
+        _t("stats_subscriptions", lang, active=figures["subscriptions_active"], total=figures["subscriptions"]),
+        _t("stats_deliveries", lang, sent=deliveries.get("sent", 0),
+           pending=deliveries.get("pending", 0) + deliveries.get("sending", 0), failed=deliveries.get("failed", 0)),
+        _t("stats_users", lang, users=figures["users_allowed"]),
+        _t("stats_size", lang, size=f"{figures['database_bytes'] / 2**20:.1f}", schema=figures["schema_version"]),
+    ]
+    body = "\n".join(render.escape(line) for line in lines)
+    return render.apply_bidi(f"<b>{render.escape(_t('stats_header', lang))}</b>\n{body}", lang)
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Replies to /stats (admins) with the archive figures: articles, latest dates, top sources, feeds
+    and how many fail, subscriptions, alerts sent/waiting/failed, allowed users, database size."""
+    message = update.effective_message
+    if message is None:
+        return
+    lang = _lang(update)
+    if await _refuse_unless_admin(update, context, lang, "stats_admins_only"):
+        return
+    text = await db_call(context.application, _stats_text, lang)
+    for part in render.split_html(text):
+        await message.reply_html(part)
+
+
 def register(application: Application, settings: Settings) -> None:
-    """Adds /add, /feeds and the document handler (called by ``bot.alerts.register``)."""
+    """Adds /add, /feeds, /stats and the document handler (called by ``bot.alerts.register``)."""
     new_messages = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("add", add_command, filters=new_messages))
     application.add_handler(CommandHandler("feeds", feeds_command, filters=new_messages))
+    application.add_handler(CommandHandler("stats", stats_command, filters=new_messages))
     application.add_handler(MessageHandler(new_messages & filters.ChatType.PRIVATE & filters.Document.ALL,
                                            document_message))
     menu = application.bot_data.setdefault(MENU_KEY, [])

@@ -52,6 +52,8 @@ def friendly_errors(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from exc
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): click ends quietly
         except OSError as exc:
             raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")) from exc
         except store.sqlite3.DatabaseError as exc:
@@ -150,7 +152,7 @@ def _hit_dict(hit) -> dict:
     }
 
 
-@main.command()
+@main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query")
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON (one object per query).")
@@ -236,7 +238,7 @@ def render_answer_text(ans: qa_engine.Answer, color: bool) -> str:
     return "\n".join(lines)
 
 
-@main.command()
+@main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("question")
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (one object per question).")
@@ -583,17 +585,30 @@ def health(db_path: str) -> None:
 
     In webhook mode (ARSHIF_WEBHOOK_URL set) the bot's /healthz endpoint must answer too.
     """
+    from bot.config import ConfigError, load_settings
+
     conn = open_db(db_path)
     if store.schema_version(conn) != store.SCHEMA_VERSION or not store.integrity_ok(conn):
         raise click.ClickException("The database failed its check; restore the last backup.")
-    if os.environ.get("ARSHIF_WEBHOOK_URL"):
+    try:
+        settings = load_settings()  # the same environment and ARSHIF_CONFIG file as `serve`
+    except ConfigError as exc:
+        raise click.ClickException(f"The configuration has errors; run `arshif config check`. "
+                                   f"{exc.problems[0].describe()}") from exc
+    if settings.webhook_mode:
         import httpx
 
-        port = os.environ.get("ARSHIF_PORT", "8443")
+        # The server listens on ARSHIF_LISTEN; a wildcard address is reached through loopback.
+        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(settings.listen, settings.listen)
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        url = f"http://{host}:{settings.port}{settings.health_path}"
         try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).raise_for_status()
+            response = httpx.get(url, timeout=5)
         except httpx.HTTPError as exc:
-            raise click.ClickException(f"The bot's health endpoint did not answer: {exc}") from exc
+            raise click.ClickException(f"The bot's health endpoint {url} did not answer ({exc}).") from exc
+        if response.status_code != 200:
+            raise click.ClickException(f"The bot's health endpoint {url} answered {response.status_code}: "
+                                       f"{response.text.strip()[:200]}")
     click.echo("ok")
 
 
@@ -639,5 +654,15 @@ def stats(db_path: str, as_json: bool) -> None:
         click.echo(f"{key:<22} {value}")
 
 
+def entry() -> None:
+    """Run the CLI; a closed pipe (``arshif demo | head``) ends it quietly instead of with an error."""
+    try:
+        main()
+    except BrokenPipeError:
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

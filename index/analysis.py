@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -42,6 +43,7 @@ __all__ = [
     "term",
     "terms_between",
     "tokenize",
+    "word_matches",
     "words",
 ]
 
@@ -213,6 +215,11 @@ def root(word: str) -> str:
 def tokenize(text: str) -> list[Token]:
     """Return the words of ``text`` with their character spans and index terms."""
     return [Token(m.start(), m.end(), m.group(), term(m.group())) for m in _WORD_RE.finditer(text)]
+
+
+def word_matches(text: str) -> Iterator[re.Match[str]]:
+    """Yield a match per word of ``text`` (span and text), in order: tokenize without the terms."""
+    return _WORD_RE.finditer(text)
 
 
 def words(text: str) -> list[str]:

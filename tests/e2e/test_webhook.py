@@ -29,7 +29,7 @@ from bot.telegram_app import build_application
 from bot.webhook import MAX_BODY, SECRET_HEADER, WEBHOOK_KEY, WebhookError, WebhookServer, run_webhook_server
 from index import store
 
-from .conftest import MEMBERS, make_settings
+from .conftest import ADMIN, MEMBERS, make_settings
 from .fakebot import FakeBotServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -294,3 +294,25 @@ async def test_serve_webhook_runs_until_sigterm(db_path: Path) -> None:
     assert "webhook mode: stopping" in logged
     assert "Traceback" not in logged
     assert server.token not in logged and SECRET not in logged
+
+
+async def test_stats_for_admins_only(webhook_bot: Callable[..., object], db_path: Path) -> None:
+    conn = store.connect(db_path)
+    figures = store.stats(conn)
+    conn.close()
+    async with webhook_bot() as env:  # type: ignore[attr-defined]
+        for user, language in ((ADMIN, "en"), (ADMIN, "ar"), (MEMBERS[4], "en")):
+            mark = env.server.mark()
+            update = env.server.send_text(user, "/stats", language_code=language)
+            assert (await env.post_update(update)).status_code == 200
+            await env.server.wait_for("sendMessage", lambda c, u=user: c.chat_id == u, since=mark)
+        # Without the direction marks (RLM, FSI, PDI) that keep numbers in place in Arabic lines.
+        admin_en, admin_ar = [re.sub("[\u200f\u2068\u2069]", "", c.text or "")
+                              for c in env.server.messages_to(ADMIN)[-2:]]
+        assert admin_en.startswith(f"Archive figures\nArticles: {figures['articles']}\n")
+        assert "Feeds: 0 (0 failing)" in admin_en and f"(schema {store.SCHEMA_VERSION})" in admin_en
+        assert "sample-wire" in admin_en  # the top source
+        assert "أرقام الأرشيف" in admin_ar and f"المقالات: {figures['articles']}" in admin_ar
+        assert env.server.last_text(MEMBERS[4]) == "Only admins can see the archive figures."
+        menu = [(c["command"], c["description"]) for c in env.server.commands("en")]
+        assert ("stats", "(admins) Archive figures") in menu

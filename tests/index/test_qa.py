@@ -67,9 +67,11 @@ def test_question_analysis_drops_question_and_function_words() -> None:
 @pytest.mark.parametrize(
     ("question", "names", "roles"),
     [
-        ("من وقع اتفاقية الربط الكهربائي؟", ["سامر الخطيب", "هشام عبد الرحمن"], ["وزير الطاقة الأردني", "نظيره المصري"]),
+        ("من وقع اتفاقية الربط الكهربائي؟", ["سامر الخطيب", "هشام عبد الرحمن"],
+         ["وزير الطاقة الأردني", "نظيره المصري"]),
         ("من وقع اتفاقية الغاز بين تونس والجزائر؟", ["نادية الجلاصي", "مراد بوزيد"], ["وزيرة", "وزير الطاقة"]),
-        ("Who signed the hydrogen memorandum?", ["Eleni Christodoulou", "Samer Al-Khatib"], ["Energy Minister", "counterpart"]),
+        ("Who signed the hydrogen memorandum?", ["Eleni Christodoulou", "Samer Al-Khatib"],
+         ["Energy Minister", "counterpart"]),
     ],
 )
 def test_who_names_the_signatories_with_their_roles(archive: sqlite3.Connection, question: str,
