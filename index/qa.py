@@ -529,6 +529,8 @@ ROLE_BONUS = 0.5
 TYPED_SENTENCE_RATIO = 0.8
 ROLE_SENTENCE_RATIO = 0.5
 COUNTED_BONUS = 0.7
+PROXIMITY_BONUS = 1.0  # a fact right next to the question's words («وقّع ... اليوم الخميس»)
+TENSE_PENALTY = 1.5  # «متى وقعت» (past) is not answered by «بحلول عام 2027»
 _NUMERIC = ("number", "money", "percent", "quantity")
 EXCERPT_CHARS = 600
 
@@ -583,9 +585,13 @@ def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Seq
     result = None
     if ctx and qa.is_followup:
         within = ctx if scope is None else [a for a in ctx if a in scope]
-        result = _answer_in(conn, qa, within, lang, max_sources, followup=True)
-        if result.answer is None:
-            result = None
+        # The article the last answer came from first, then the others shown with it.
+        for group in (within[:1], within[1:]):
+            if group:
+                result = _answer_in(conn, qa, group, lang, max_sources, followup=True)
+                if result.answer is not None:
+                    break
+                result = None
     if result is None:
         # A question with its own topic searches the archive; the articles just shown get a
         # head start, so «متى وقعت الاتفاقية؟» still means the agreement under discussion.
@@ -613,10 +619,14 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
         top = max((c.feats.get("sent_score", 0.0) for c in pool), default=0.0)
         typed = [c for c in pool if c.kind in kinds and _strong_enough(c, top)]
         if typed:
+            tense = question_tense(qa.text)
             for c in typed:
                 c.score += TYPE_BONUS * kinds[c.kind] + (ROLE_BONUS if c.role else 0.0)
+                c.score += PROXIMITY_BONUS * c.feats.get("near_log", 0.0)
                 if c.kind in _NUMERIC and c.feats.get("dr=0"):
                     c.score += COUNTED_BONUS  # «ستة جوائز» for «كم عدد الجوائز»: the counted noun follows
+                if c.kind == "date" and tense and c.value:
+                    c.score -= TENSE_PENALTY * _against_tense(c, tense, g.articles[c.article_id].published)
             pool = typed
     if pool and qa.type != "yesno":
         probs = spans.softmax([c.score for c in pool])
@@ -663,6 +673,37 @@ def _kinds_for(qa: QuestionAnalysis) -> dict[str, float]:
         if _AGE_Q.search(q):
             kinds["quantity"] = kinds["number"] = 1.0
     return kinds
+
+
+_FUTURE_Q = re.compile(r"\b(?:will|shall|going to|next)\b|(?:^|\s)(?:و|ف)?(?:سوف|سي\w+|ست\w+|سن\w+)")
+_PRESENT_Q = re.compile(r"^\s*(?:و|ف)?(?:متي|when)\s+(?:(?:does|do|is|are)\b|[يتن](?!م\b)\w{2,})")
+_PAST_Q = re.compile(r"\b(?:was|were|did|had)\b|^\s*(?:و|ف)?متي\s+(?:تم\b|[^\sيتن]\w+)")
+
+
+def question_tense(question: str) -> str | None:
+    """Return "past" or "future" when the question's verb says which, else None.
+
+    «متى وقعت/تم» ask about the past; «متى تبدأ/ستبدأ», "when will" about now or later.
+    """
+    q = fold(normalize(question))
+    if _FUTURE_Q.search(q):
+        return "future"
+    if _PAST_Q.search(q):
+        return "past"
+    if _PRESENT_Q.search(q):
+        return "future"
+    return None
+
+
+def _against_tense(c: spans.SpanCandidate, tense: str, published: str | None) -> float:
+    """Return 1.0 when a date contradicts the question's tense relative to the article's date."""
+    if not published or not c.value:
+        return 0.0
+    if tense == "past" and c.value > published:
+        return 1.0
+    if tense == "future" and (c.value_end or c.value) < published:
+        return 1.0
+    return 0.0
 
 
 def _strong_enough(c: spans.SpanCandidate, top: float) -> bool:

@@ -224,3 +224,33 @@ def test_eval_measures_a_small_squad_file(tmp_path: Path) -> None:
     assert report.by_type["money"]["f1"] == 1.0
     assert report.overall["excerpt_has_answer"] == 1.0
     assert store.SCHEMA_VERSION >= 1
+
+
+@pytest.mark.parametrize(
+    ("first", "followup", "kind", "value"),
+    [
+        # The signing happened «اليوم الخميس», not «بحلول عام 2027» (a future date in the same sentence).
+        ("من وقع اتفاقية الربط الكهربائي؟", "ومتى وقعت؟", "date", "2024-03-14"),
+        ("كم قيمة المنحة الأوروبية؟", "ومتى وقعت؟", "date", "2023-05-18"),
+        ("من وقع اتفاقية الغاز بين تونس والجزائر؟", "وأين وقعت؟", "place", None),
+    ],
+)
+def test_short_followups_stay_with_the_article_just_answered(archive: sqlite3.Connection, first: str,
+                                                             followup: str, kind: str, value: str | None) -> None:
+    shown = qa.answer_question(archive, first)
+    answer = qa.answer_question(archive, followup, context_ids=list(shown.article_ids))
+    assert answer.sources[0].article_id == shown.sources[0].article_id
+    fact = next(f for f in answer.facts if f.kind == kind)
+    assert fact.text == answer.answer
+    if value is not None:
+        assert fact.value == value
+
+
+@pytest.mark.parametrize(
+    ("question", "tense"),
+    [("ومتى وقعت؟", "past"), ("متى تم التوقيع؟", "past"), ("متى تبدأ الإنشاءات؟", "future"),
+     ("متى ستفتتح المحطة؟", "future"), ("When was it signed?", "past"), ("When will it open?", "future"),
+     ("ما الاتفاقية؟", None)],
+)
+def test_question_tense(question: str, tense: str | None) -> None:
+    assert qa.question_tense(question) == tense

@@ -1,0 +1,472 @@
+"""Operations as an operator meets them: backups during ingest, restore, upgrades, config, health, logs.
+
+Each test follows deploy/README.md: the backup and restore steps are run as written there, and the
+upgrade promise ("schema migrations run by themselves, tested from every earlier schema version")
+is checked from every version in index/migrations.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from bot.logs import NOISY_LOGGERS, configure_logging
+from index import qa, search, store
+from index.ingest import ingest_paths
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "index" / "samples"
+README = REPO / "deploy" / "README.md"
+TOKEN = "123456789:AAHfakeTokenThatMustNeverBeLogged_0123"
+TOWNS = ("Zephyrvale", "Quorwick", "Lumbridge", "Halvermoor")
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs every test without the caller's ARSHIF_* / TELEGRAM_* settings."""
+    for name in list(os.environ):
+        if name.startswith(("ARSHIF_", "TELEGRAM_")):
+            monkeypatch.delenv(name)
+
+
+def write_articles(folder: Path, count: int) -> Path:
+    """Writes ``count`` small fictional articles (Markdown with front matter) and returns the folder."""
+    folder.mkdir(parents=True)
+    for i in range(count):
+        town = TOWNS[i % len(TOWNS)]
+        (folder / f"bridge-{i:03d}.md").write_text(
+            f"---\ntitle: {town} council opens footbridge number {i}\ndate: 2023-{i % 12 + 1:02d}-{i % 28 + 1:02d}\n"
+            f"source: fiction-wire\nurl: https://example.org/ops/{i}\n---\n"
+            f"The fictional town of {town} opened footbridge number {i} on Monday, the council said. Mayor "
+            f"Ilsa Brandt said the bridge cost {i + 3} million crowns and links the old market to the river park.\n\n"
+            f"Engineers from Nordhaven Works finished it {i % 9 + 2} weeks early. "
+            f"قال رئيس البلدية إن الجسر رقم {i} يخدم آلاف السكان.\n",
+            encoding="utf-8",
+        )
+    return folder
+
+
+def check_consistent(path: Path) -> int:
+    """Asserts the database file is whole (every article indexed, with passages); returns its article count."""
+    conn = sqlite3.connect(path)
+    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+    try:
+        assert one("PRAGMA integrity_check") == "ok"
+        articles = one("SELECT count(*) FROM articles")
+        assert one("SELECT count(*) FROM articles_fts_docsize") == articles
+        assert one("SELECT count(*) FROM articles a WHERE NOT EXISTS "
+                   "(SELECT 1 FROM articles_fts_docsize d WHERE d.id = a.id)") == 0
+        assert one("SELECT count(*) FROM articles a WHERE NOT EXISTS "
+                   "(SELECT 1 FROM passages p WHERE p.article_id = a.id)") == 0
+        assert one("SELECT count(*) FROM passages p WHERE NOT EXISTS "
+                   "(SELECT 1 FROM articles a WHERE a.id = p.article_id)") == 0
+        conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 0)")
+        zephyrvale = one("SELECT count(*) FROM articles WHERE title LIKE 'Zephyrvale %'")
+    finally:
+        conn.close()
+    archive = store.connect(path)
+    try:
+        assert search.run(archive, "Zephyrvale footbridge", limit=1).total == zephyrvale
+    finally:
+        archive.close()
+    return articles
+
+
+# --- (a) backup while another process ingests, and restore --------------------------------------
+
+ARTICLES = 200
+BATCH = 10
+# `arshif ingest` in a process of its own. Its batch (256 articles) would make 200 articles one
+# commit, and ingest is fast, so a backup could only see "nothing" or "everything". Small batches
+# with a pause after each commit make the archive half-ingested for long enough to back it up.
+INGEST = f"""
+import time
+import index.ingest, index.store
+index.ingest.BATCH = {BATCH}
+insert = index.store.insert_articles
+def insert_then_pause(conn, docs):
+    ids = insert(conn, docs)
+    time.sleep(0.04)
+    return ids
+index.store.insert_articles = insert_then_pause
+from bot.cli import main
+main()
+"""
+# A bot killed mid-write (kill -9, power loss): its -wal file is left beside the database.
+CRASH = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA journal_mode = WAL")
+conn.execute("PRAGMA wal_autocheckpoint = 0")
+conn.execute("INSERT INTO users (user_id, status) VALUES (4242, 'allowed')")
+os._exit(0)
+"""
+
+
+def restore_steps(db: Path, backup: Path) -> list[str]:
+    """Returns deploy/README.md's restore commands (systemd and Docker) for files at these paths."""
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"\*\*Restore\*\*.*?```sh\n(.*?)```", text, re.S)
+    assert block, "deploy/README.md has no restore block"
+    systemd = block.group(1).split("# systemd", 1)[1].split("\n\n", 1)[0].strip().splitlines()
+    commands = []
+    for line in systemd:
+        if "systemctl" in line:  # stopping and starting the bot: here, nothing else has the file open
+            continue
+        line = line.replace("sudo ", "").replace("-o arshif -g arshif ", "")  # no root in tests
+        commands.append(line.replace("/var/lib/arshif/arshif.db", str(db)).replace(" backup.db ", f" {backup} "))
+    docker = re.search(r"sh -c '([^']+)'", block.group(1))
+    assert docker, "deploy/README.md has no Docker restore command"
+    commands.append(docker.group(1).replace("/restore.db", str(backup)).replace("/data/arshif.db", str(db)))
+    return commands
+
+
+def test_backup_while_another_process_ingests_restores_consistently(tmp_path: Path) -> None:
+    folder = write_articles(tmp_path / "incoming", ARTICLES)
+    db = tmp_path / "live" / "arshif.db"
+    db.parent.mkdir()
+    store.connect(db).close()  # the bot's database exists before the ingest starts
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", INGEST, "ingest", str(folder), "--db", str(db), "--workers", "1", "--json"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    backups: list[tuple[Path, bool]] = []  # (file, the ingest was running from start to end of the backup)
+    try:
+        watcher = store.connect(db)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if store.count_articles(watcher) == 0:
+                time.sleep(0.005)
+                continue
+            dest = tmp_path / f"backup-{len(backups)}.db"
+            running = proc.poll() is None
+            result = cli("backup", str(dest), "--db", str(db))
+            assert result.exit_code == 0, result.output
+            backups.append((dest, running and proc.poll() is None))
+            time.sleep(0.03)
+        # The engine's own call too, copying a few pages per step, so writes land mid-copy (SQLite restarts it).
+        small_steps = tmp_path / "backup-small-steps.db"
+        store.backup(watcher, small_steps, pages=2)
+        watcher.close()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert json.loads(out)["added"] == ARTICLES
+
+    for path, _ in backups:  # each backup is one self-contained file, ready to copy elsewhere
+        assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
+    during = [path for path, running in backups if running]
+    counts = {path: check_consistent(path) for path, _ in backups}
+    assert len(during) >= 2, f"only {len(during)} backup(s) overlapped the ingest"
+    partial = [path for path in during if 0 < counts[path] < ARTICLES]
+    print("BACKUPS", len(backups), len(during), sorted(counts.values()))
+    assert partial, counts
+    # Each batch is one transaction: a backup holds whole batches, never half of one.
+    assert all(n % BATCH == 0 for n in counts.values()), counts
+    assert check_consistent(small_steps) in (*counts.values(), ARTICLES)
+    assert check_consistent(db) == ARTICLES
+
+    # Restore a half-ingested backup over a database whose bot was killed, as the README says.
+    chosen = partial[0]
+    subprocess.run([sys.executable, "-c", CRASH, str(db)], check=True)
+    assert Path(f"{db}-wal").stat().st_size > 0  # the stale journal the restore must remove
+    for command in restore_steps(db, chosen):
+        subprocess.run(["sh", "-c", command], check=True, cwd=tmp_path)
+    assert not Path(f"{db}-wal").exists() and not Path(f"{db}-shm").exists()
+    assert check_consistent(db) == counts[chosen]
+    conn = store.connect(db)
+    assert store.get_user(conn, 4242) is None  # nothing of the old journal came back
+    conn.close()
+    result = cli("health", "--db", str(db))
+    assert (result.exit_code, result.output) == (0, "ok\n")
+
+
+# --- (b) upgrades: every earlier schema migrates with nothing lost ----------------------------------
+
+VERSIONS = [version for version, _ in store.MIGRATIONS]
+SEARCHES = ["اتفاقية", "الربط الكهربائي", '"مليون دولار" -يورو', "energy minister", "وزير since:2024"]
+QUESTIONS = ["من وقع اتفاقية الربط الكهربائي؟", "How big is the AI fund?"]
+
+
+def _tables(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """Returns each plain table's columns (FTS5 virtual tables and their shadow tables left out)."""
+    rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
+    virtual = [name for name, sql in rows if sql and sql.upper().startswith("CREATE VIRTUAL TABLE")]
+    plain = [name for name, _ in rows
+             if name not in virtual and not any(name.startswith(f"{v}_") for v in virtual)]
+    return {name: [c[1] for c in conn.execute(f'PRAGMA table_info("{name}")')] for name in sorted(plain)}
+
+
+def _snapshot(conn: sqlite3.Connection, tables: dict[str, list[str]]) -> dict[str, list[tuple]]:
+    """Returns every row of the given tables (only the given columns), in a stable order."""
+    out = {}
+    for name, columns in tables.items():
+        cols = ", ".join(f'"{c}"' for c in columns)
+        rows = [tuple(r) for r in conn.execute(f'SELECT {cols} FROM "{name}"')]
+        out[name] = sorted(rows, key=repr)
+    return out
+
+
+def _fill(conn: sqlite3.Connection) -> None:
+    """Adds articles (by ingest) and bot state (with SQL valid since schema 1) to a database."""
+    summary = ingest_paths(conn, [SAMPLES], workers=1)
+    assert summary.added > 20 and not summary.failed
+    tables = _tables(conn)
+    conn.executescript("""
+        INSERT INTO users (user_id, status, added_by) VALUES (1001, 'allowed', 900), (1002, 'denied', 900);
+        INSERT INTO users (user_id, status, blocked) VALUES (1003, 'allowed', 1);
+        INSERT INTO chat_context (chat_id, article_ids, question) VALUES (1001, '[3, 1]', 'من وقع؟');
+        INSERT INTO subscriptions (user_id, chat_id, query, last_seen) VALUES (1001, 1001, 'الطاقة', 5);
+        INSERT INTO subscriptions (user_id, chat_id, query, paused) VALUES (1003, 1003, 'energy', 'blocked');
+        INSERT INTO deliveries (subscription_id, article_id, status, sent_at)
+            VALUES (1, 1, 'sent', '2024-03-14T10:00:00Z'), (1, 2, 'pending', NULL);
+        INSERT INTO feeds (url, title, failures, last_error)
+            VALUES ('https://example.org/rss', 'Example', 2, 'timeout');
+        INSERT INTO feed_entries (feed_id, entry_key, article_id) VALUES (1, 'guid-1', 4);
+    """)
+    if "bot_queries" in tables:
+        conn.execute("INSERT INTO bot_queries (chat_id, query, exclude_id) VALUES (1001, 'energy', 2)")
+    if "alerted_articles" in tables:
+        conn.execute("INSERT INTO alerted_articles (article_id, first_at) VALUES (1, '2024-03-14T10:00:00Z')")
+
+
+def _answers(conn: sqlite3.Connection) -> list[object]:
+    """Returns what users would see from the searches and questions (ids, scores, excerpts, answers)."""
+    out: list[object] = []
+    for query in SEARCHES:
+        result = search.run(conn, query, limit=20)
+        out.append((result.total, [(h.article_id, round(h.score, 6), h.excerpt) for h in result.results]))
+    for question in QUESTIONS:
+        answer = qa.answer_question(conn, question)
+        out.append((answer.answer, [s.article_id for s in answer.sources]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def current_answers(tmp_path_factory: pytest.TempPathFactory) -> list[object]:
+    """The answers of a database created at the current schema with the same data."""
+    conn = store.connect(tmp_path_factory.mktemp("fresh") / "fresh.db")
+    _fill(conn)
+    answers = _answers(conn)
+    conn.close()
+    return answers
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_migration_from_every_schema_version_keeps_everything(version: int, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             current_answers: list[object]) -> None:
+    path = tmp_path / f"schema-{version}.db"
+    with monkeypatch.context() as old_code:  # the store as it was at that version: migrations up to it
+        old_code.setattr(store, "MIGRATIONS", [m for m in store.MIGRATIONS if m[0] <= version])
+        old_code.setattr(store, "SCHEMA_VERSION", version)
+        conn = store.connect(path)
+        assert store.schema_version(conn) == version
+        _fill(conn)
+        tables = _tables(conn)
+        before = _snapshot(conn, tables)
+        docsize = conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0]
+        conn.close()
+
+    conn = store.connect(path)  # today's code: migrates by itself
+    assert store.schema_version(conn) == store.SCHEMA_VERSION
+    assert set(tables) <= set(_tables(conn)), "a table disappeared"
+    assert _snapshot(conn, tables) == before  # same rows, same texts, same ids, same sequences
+    assert conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0] == docsize
+    assert _answers(conn) == current_answers
+    assert store.integrity_ok(conn)
+    conn.close()
+    again = store.connect(path)  # opening a migrated database changes nothing
+    assert store.schema_version(again) == store.SCHEMA_VERSION and _snapshot(again, tables) == before
+    again.close()
+    result = cli("stats", "--json", "--db", str(path))
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert (figures["schema_version"], figures["subscriptions"], figures["feeds_failing"]) == (
+        store.SCHEMA_VERSION, 2, 1)
+
+
+def test_a_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    conn = store.connect(path)
+    conn.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer than this arshif"):
+        store.connect(path)
+
+
+# --- (c) config check ---------------------------------------------------------------------------
+
+
+def config_check(tmp_path: Path, **env: str) -> Result:
+    values = {"TELEGRAM_BOT_TOKEN": TOKEN, "ARSHIF_ADMINS": "11111111", "ARSHIF_DB": str(tmp_path / "a.db")}
+    values.update(env)
+    return cli("config", "check", env={k: v for k, v in values.items() if v is not None})
+
+
+def test_config_check_passes_a_good_configuration(tmp_path: Path) -> None:
+    result = config_check(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith("OK")
+    assert "123456789:AA…123" in result.output and TOKEN not in result.output
+    assert not (tmp_path / "a.db").exists()  # checking creates nothing
+
+
+def test_config_check_catches_a_missing_token(tmp_path: Path) -> None:
+    result = config_check(tmp_path, TELEGRAM_BOT_TOKEN="")
+    assert result.exit_code == 1
+    assert "ERROR: TELEGRAM_BOT_TOKEN: no bot token\n" in result.output
+    assert "  fix: Create a bot with @BotFather (/newbot) and set TELEGRAM_BOT_TOKEN=<token>\n" in result.output
+    assert result.output.rstrip().endswith("1 problem(s)")
+
+
+def test_config_check_catches_a_malformed_allowlist(tmp_path: Path) -> None:
+    result = config_check(tmp_path, ARSHIF_ADMINS="12,abc")
+    assert result.exit_code == 1
+    assert result.stdout == ""  # nothing half-checked is printed
+    assert result.stderr.startswith("ARSHIF_ADMINS: 'abc' is not a numeric Telegram user id. Fix: list numeric "
+                                    "ids separated by commas, e.g. ARSHIF_ADMINS=12345678,87654321")
+    assert "Traceback" not in result.output
+
+
+def test_config_check_catches_an_unwritable_database_path(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a regular file")
+    result = config_check(tmp_path, ARSHIF_DB=str(blocker / "arshif.db"))
+    assert result.exit_code == 1
+    assert (f"ERROR: ARSHIF_DB: {blocker} is a file, so {blocker / 'arshif.db'} cannot be created under it\n"
+            "  fix: set ARSHIF_DB to a path in a folder, e.g. /var/lib/arshif/arshif.db\n") in result.output
+    # --db wins over ARSHIF_DB and is checked the same way.
+    result = cli("config", "check", "--db", str(blocker / "x.db"), env={"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert result.exit_code == 1 and f"{blocker} is a file" in result.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_config_check_catches_a_read_only_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir(mode=0o500)
+    result = config_check(tmp_path, ARSHIF_DB=str(folder / "arshif.db"))
+    assert result.exit_code == 1 and f"ERROR: ARSHIF_DB: cannot write to {folder}" in result.output
+
+
+# --- (d) health ----------------------------------------------------------------------------------
+
+
+def test_health_of_a_good_database(tmp_path: Path) -> None:
+    db = tmp_path / "good.db"
+    ingest_paths(store.connect(db), [SAMPLES], workers=1)
+    result = cli("health", "--db", str(db))
+    assert (result.exit_code, result.output) == (0, "ok\n")
+
+
+def test_health_of_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    db = tmp_path / "garbage.db"
+    db.write_bytes(os.urandom(8192))
+    result = cli("health", "--db", str(db))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == "Error: The database cannot be used: file is not a database.\n"
+
+
+def test_health_when_the_webhook_endpoint_does_not_answer(tmp_path: Path) -> None:
+    db = tmp_path / "good.db"
+    store.connect(db).close()
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on (bound, never listening)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        result = cli("health", "--db", str(db), env={"ARSHIF_WEBHOOK_URL": "https://bot.example.org/telegram",
+                                                      "ARSHIF_LISTEN": "127.0.0.1", "ARSHIF_PORT": str(port)})
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: The bot's health endpoint http://127.0.0.1:{port}/healthz did not answer")
+    assert result.stderr.count("\n") == 1
+
+
+def test_health_with_a_broken_configuration(tmp_path: Path) -> None:
+    db = tmp_path / "good.db"
+    store.connect(db).close()
+    result = cli("health", "--db", str(db), env={"ARSHIF_PORT": "eighty"})
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: The configuration has errors; run `arshif config check`. ARSHIF_PORT: "
+                             "'eighty' is not a whole number. Fix: set ARSHIF_PORT to digits only, or unset it "
+                             "(default: 8443)\n")
+
+
+# --- (e) the token never reaches the logs -----------------------------------------------------
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Puts the root logger back as it was after a test that called configure_logging."""
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers), {h: list(h.filters) for h in root.handlers},
+             {name: logging.getLogger(name).level for name in NOISY_LOGGERS})
+    yield
+    level, handlers, filters, noisy = saved
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    for handler, kept in filters.items():
+        handler.filters[:] = kept
+    root.setLevel(level)
+    for name, old in noisy.items():
+        logging.getLogger(name).setLevel(old)
+
+
+def test_json_logs_redact_the_token_in_httpx_urls(restore_logging: None) -> None:
+    stream = io.StringIO()
+    configure_logging("json", "DEBUG", stream=stream)
+    logging.getLogger("httpx").setLevel(logging.INFO)  # as if someone turned the noisy library back up
+    url = httpx.URL(f"https://api.telegram.org/bot{TOKEN}/getUpdates")
+    logging.getLogger("httpx").info('HTTP Request: %s %s "%s"', "POST", url, "HTTP/1.1 200 OK")
+    try:
+        raise httpx.ConnectError(f"cannot reach {url}")
+    except httpx.ConnectError:
+        logging.getLogger("telegram.ext.Updater").warning("polling failed", exc_info=True)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [entry["logger"] for entry in lines] == ["httpx", "telegram.ext.Updater"]
+    redacted_url = "https://api.telegram.org/bot<redacted>/getUpdates"
+    assert lines[0]["message"] == f'HTTP Request: POST {redacted_url} "HTTP/1.1 200 OK"'
+    assert "bot<redacted>/getUpdates" in lines[1]["exc_info"]
+    assert TOKEN not in stream.getvalue() and TOKEN.split(":")[1] not in stream.getvalue()
+
+
+def test_serve_failing_at_start_never_logs_the_token(tmp_path: Path) -> None:
+    """`arshif serve` against a Bot API that is not there: it fails, and nothing it prints has the token."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
+            "PYTHONPATH": str(REPO), "TELEGRAM_BOT_TOKEN": TOKEN, "ARSHIF_OPEN": "1", "ARSHIF_ADMINS": "11111111",
+            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot", "ARSHIF_LOG_FORMAT": "json",
+            "ARSHIF_LOG_LEVEL": "DEBUG", "ARSHIF_DB": str(tmp_path / "bot.db"),
+        }
+        proc = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert '"level": "DEBUG"' in proc.stderr  # it did log, in JSON
+    assert TOKEN not in proc.stderr + proc.stdout and TOKEN.split(":")[1] not in proc.stderr + proc.stdout
