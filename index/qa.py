@@ -279,7 +279,7 @@ _PRECISION_RANK = {"day": 4, "week": 3, "part_of_month": 3, "month": 2, "year": 
 _BARE_YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,])")
 _DIGITS = str.maketrans({chr(0x0660 + i): str(i) for i in range(10)})
 _ASKS_YEAR = re.compile(r"\b(?:عام|سنه|العام|السنه)\b|\byear\b")
-ANSWER_SENTENCES = 4
+ANSWER_SENTENCES = 3
 FACT_SENTENCES = 8
 
 

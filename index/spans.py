@@ -26,7 +26,7 @@ from .analysis import STOPWORDS, Token, fold, normalize, tokenize
 
 __all__ = ["SpanCandidate", "candidate_spans", "features", "load_weights", "score"]
 
-MAX_SPAN = 7
+MAX_SPAN = 6
 # Characters that end a clause between two tokens: an answer rarely crosses them.
 _BOUNDARY = re.compile(r"[،,;:.!?؟()\[\]{}\n]|\s[-–—]\s")
 _QUOTE = re.compile("[\"«»“”']")

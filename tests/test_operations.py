@@ -181,7 +181,6 @@ def test_backup_while_another_process_ingests_restores_consistently(tmp_path: Pa
     counts = {path: check_consistent(path) for path, _ in backups}
     assert len(during) >= 2, f"only {len(during)} backup(s) overlapped the ingest"
     partial = [path for path in during if 0 < counts[path] < ARTICLES]
-    print("BACKUPS", len(backups), len(during), sorted(counts.values()))
     assert partial, counts
     # Each batch is one transaction: a backup holds whole batches, never half of one.
     assert all(n % BATCH == 0 for n in counts.values()), counts
