@@ -43,6 +43,11 @@ def db_option(func: Callable) -> Callable:
     )(func)
 
 
+def json_option(help_text: str) -> Callable:
+    """Add the ``--json`` flag (machine-readable output, DESIGN §7) every command spells the same."""
+    return click.option("--json", "as_json", is_flag=True, help=help_text)
+
+
 def friendly_errors(func: Callable) -> Callable:
     """Turn engine and OS errors into one sentence on standard error and exit status 1."""
 
@@ -116,7 +121,7 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@json_option("Print the summary as JSON.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Analysis processes (default: all cores).")
 @friendly_errors
 def ingest(paths: tuple[str, ...], db_path: str, as_json: bool, workers: int | None) -> None:
@@ -155,7 +160,7 @@ def _hit_dict(hit) -> dict:
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query")
 @db_option
-@click.option("--json", "as_json", is_flag=True, help="Print results as JSON (one object per query).")
+@json_option("Print results as JSON (one object per query).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0)
 @click.option("--since", help="Only articles published on or after this date (2021, 2021-07, 2021-07-01).")
@@ -241,7 +246,7 @@ def render_answer_text(ans: qa_engine.Answer, color: bool) -> str:
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("question")
 @db_option
-@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (one object per question).")
+@json_option("Print the answer as JSON (one object per question).")
 @click.option("--article", "article_ids", type=int, multiple=True, help="Answer only from these article ids.")
 @friendly_errors
 def ask(question: str, db_path: str, as_json: bool, article_ids: tuple[int, ...]) -> None:
@@ -264,7 +269,7 @@ def ask(question: str, db_path: str, as_json: bool, article_ids: tuple[int, ...]
 
 @main.command("eval")
 @click.argument("dataset", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@json_option("Print the figures as JSON.")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Ask only the first N questions.")
 @click.option("--no-answers", is_flag=True, help="Measure retrieval only.")
 @friendly_errors
@@ -377,7 +382,7 @@ def feeds_add(url: str, db_path: str) -> None:
 
 @feeds.command("list")
 @db_option
-@click.option("--json", "as_json", is_flag=True, help="Print the feeds as JSON.")
+@json_option("Print the feeds as JSON.")
 @friendly_errors
 def feeds_list(db_path: str, as_json: bool) -> None:
     """List the feeds with their health: last success, failures in a row, last error."""
@@ -415,7 +420,7 @@ def feeds_remove(feed: str, db_path: str) -> None:
 @click.option("--loop", is_flag=True, help="Poll forever, every --interval seconds, until SIGINT/SIGTERM.")
 @click.option("--interval", type=click.FloatRange(min=1), default=_feed_interval,
               show_default="$ARSHIF_FEED_INTERVAL or 600", help="Seconds between polls with --loop.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per feed and poll.")
+@json_option("Print one JSON object per feed and poll.")
 @friendly_errors
 def feeds_poll(db_path: str, loop: bool, interval: float, as_json: bool) -> None:
     """Fetch every feed once and ingest the new entries; prints a line per feed.
@@ -640,7 +645,7 @@ def backup(dest: str, db_path: str) -> None:
 
 @main.command()
 @db_option
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@json_option("Print the figures as JSON.")
 @friendly_errors
 def stats(db_path: str, as_json: bool) -> None:
     """Print archive figures: articles, sources, feeds and their health, subscriptions, size."""
