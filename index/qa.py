@@ -222,7 +222,7 @@ def retrieve_articles(conn: sqlite3.Connection, question: str, *, limit: int = 5
 # Re-ranking weights, chosen by `arshif eval` on XQuAD-ar and ARCD (README, "Measuring"):
 # BM25 finds the article; the best single sentence's share of the question's (idf-weighted)
 # words says whether one statement there answers it.
-RERANK_POOL = 12
+RERANK_POOL = 8
 SENTENCE_WEIGHT = 1.0
 CONTEXT_BOOST = 0.3  # for the articles a chat was just shown
 
