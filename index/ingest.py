@@ -139,17 +139,7 @@ def parse_text(text: str, origin: str | None = None) -> RawArticle:
         body_lines.append(line.rstrip())
     body = "\n".join(body_lines).strip()
     body = re.sub(r"\n{3,}", "\n\n", body)
-    return RawArticle(
-        title=title or "",
-        body=body,
-        published=published,
-        url=_pick(meta, "url"),
-        source=_pick(meta, "source"),
-        author=_pick(meta, "author"),
-        lang=_pick(meta, "lang"),
-        ext_id=_pick(meta, "ext_id"),
-        origin=origin,
-    )
+    return _record(meta, origin, title=title or "", body=body, published=published)
 
 
 def _pick(obj: Mapping[str, Any], field: str) -> Any:
@@ -206,17 +196,15 @@ def record_from_mapping(obj: Any, origin: str | None = None) -> RawArticle:
     body = _pick(obj, "body")
     if body is None:
         raise IngestError("no body/content/text field")
-    return RawArticle(
-        title=_pick(obj, "title") or "",
-        body=body,
-        published=_pick(obj, "published"),
-        url=_pick(obj, "url"),
-        source=_pick(obj, "source"),
-        author=_pick(obj, "author"),
-        lang=_pick(obj, "lang"),
-        ext_id=_pick(obj, "ext_id"),
-        origin=origin,
-    )
+    return _record(obj, origin, title=_pick(obj, "title") or "", body=body, published=_pick(obj, "published"))
+
+
+def _record(fields: Mapping[str, Any], origin: str | None, *, title: str, body: str,
+            published: str | None) -> RawArticle:
+    """Return an article whose metadata comes from ``fields`` by the common field names."""
+    return RawArticle(title=title, body=body, published=published, url=_pick(fields, "url"),
+                      source=_pick(fields, "source"), author=_pick(fields, "author"), lang=_pick(fields, "lang"),
+                      ext_id=_pick(fields, "ext_id"), origin=origin)
 
 
 Item = RawArticle | IngestFailure
