@@ -574,7 +574,7 @@ def config_check(db_path: str, config_path: str | None) -> None:
     except ConfigError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from exc
-    if os.environ.get("ARSHIF_DB") is None or db_path != _default_db():
+    if click.get_current_context().get_parameter_source("db_path") == click.core.ParameterSource.COMMANDLINE:
         settings = settings.with_db(db_path)
     problems = check_settings(settings)
     click.echo(render_check(settings, problems))
@@ -630,6 +630,8 @@ def backup(dest: str, db_path: str) -> None:
     target = Path(dest)
     if target.exists():
         raise click.ClickException(f"{target} exists already; choose a new file name.")
+    if not target.resolve().parent.is_dir():
+        raise click.ClickException(f"The folder {target.resolve().parent} does not exist; create it first.")
     if not Path(db_path).exists():
         raise click.ClickException(f"There is no database at {db_path}.")
     conn = open_db(db_path)

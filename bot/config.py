@@ -112,6 +112,7 @@ class Settings:
     log_level: str = "INFO"
     debug_log_messages: bool = False
     max_upload_bytes: int = 20 * MEGABYTE
+    engine_processes: int = -1  # -1: one per core (max 4); 0: threads of the bot's own process
     # Where things came from, for `arshif config check`; not part of equality.
     config_file: Path | None = field(default=None, compare=False)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -307,6 +308,7 @@ SPECS = (
     _Spec("log_level", "ARSHIF_LOG_LEVEL", _parse_log_level),
     _Spec("debug_log_messages", "ARSHIF_LOG_MESSAGES", _parse_bool),
     _Spec("max_upload_bytes", "ARSHIF_MAX_UPLOAD_MB", _parse_megabytes),
+    _Spec("engine_processes", "ARSHIF_ENGINE_PROCESSES", _parse_int),
 )
 ENV_NAMES = {spec.field: spec.env for spec in SPECS}
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Settings)}
@@ -632,6 +634,7 @@ def _check_numbers(s: Settings) -> list[Problem]:
         ("feed_interval", 0, "seconds between feed polls (0 turns polling off)"),
         ("port", 1, "TCP port"),
         ("max_upload_bytes", 1, "upload size"),
+        ("engine_processes", -1, "engine processes (-1 one per core, 0 threads)"),
     )
     problems = [
         Problem(

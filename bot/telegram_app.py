@@ -21,9 +21,11 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 import asyncio
 import contextlib
 import logging
+import multiprocessing
 import signal
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -40,7 +42,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -57,8 +59,9 @@ from .config import Settings, derive_file_url
 from .core import Conversation, Reply, Who
 from .logs import loggable_text
 from .texts import COMMANDS, command_menu, language_for, t
+from .webhook import serve_webhook
 
-__all__ = ["STATE_KEY", "BotState", "build_application", "run", "serve_webhook"]
+__all__ = ["STATE_KEY", "BotState", "build_application", "engine_processes", "run", "serve_webhook"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -88,11 +91,40 @@ class BotState:
     limiter: RateLimiter
     locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
     engine_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(ENGINE_THREADS))
+    processes: int = 0  # engine processes; 0 runs the conversation in threads of this process
+    pool: ProcessPoolExecutor | None = None
 
     async def engine(self, fn: Callable[..., T], *args: object) -> T:
         """Runs blocking engine work in a thread, at most ENGINE_THREADS at once."""
         async with self.engine_slots:
             return await asyncio.to_thread(fn, *args)
+
+    async def converse(self, method: str, *args: object) -> Reply:
+        """Runs a ``Conversation`` method (``handle``, ``command``, ``callback``) off the event loop.
+
+        With engine processes the work runs in a worker process (both cores answer; the engine
+        is Python, so threads of one process share one core); otherwise in a thread here.
+        """
+        if self.pool is None:
+            return await self.engine(getattr(self.conv, method), *args)
+        async with self.engine_slots:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.pool, _pooled, method, self.conv.bot_username,
+                                              self.conv.extra_commands, args)
+
+    def start_pool(self, db_path: str | Path) -> None:
+        """Starts the engine processes (spawned: no state is inherited from the event loop's process)."""
+        if self.processes <= 0 or self.pool is not None:
+            return
+        self.pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_pool_init, initargs=(str(db_path), self.settings))
+        self.engine_slots = asyncio.Semaphore(self.processes)
+
+    def stop_pool(self) -> None:
+        """Stops the engine processes (at shutdown)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
     def lock(self, chat_id: int) -> asyncio.Lock:
         """Returns the chat's lock: one update per chat at a time, so a follow-up sees the memory
@@ -102,6 +134,32 @@ class BotState:
             lock = asyncio.Lock()
             self.locks[chat_id] = lock
         return lock
+
+
+_POOL_CONV: Conversation | None = None
+
+
+def _pool_init(db_path: str, settings: Settings) -> None:
+    """Runs once in each engine process: its own conversation core and database connection."""
+    global _POOL_CONV
+    _POOL_CONV = Conversation(db_path, settings)
+    _POOL_CONV.conn()
+
+
+def _pooled(method: str, bot_username: str | None, extra_commands: tuple, args: tuple) -> Reply:
+    """Runs one conversation method in an engine process."""
+    assert _POOL_CONV is not None, "engine process not initialised"
+    _POOL_CONV.bot_username = bot_username
+    _POOL_CONV.extra_commands = extra_commands
+    return getattr(_POOL_CONV, method)(*args)
+
+
+def engine_processes(settings: Settings) -> int:
+    """Returns how many engine processes to run: ARSHIF_ENGINE_PROCESSES, or one per core (max 4)."""
+    if settings.engine_processes >= 0:
+        return settings.engine_processes
+    cores = os.cpu_count() or 1
+    return min(cores, 4) if cores > 1 else 0
 
 
 def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
@@ -200,9 +258,10 @@ async def _typing_later(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Non
         await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
 
-async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
-                   work: Callable[[Conversation, Who], Reply]) -> None:
-    """Runs ``work`` for an update in a thread, with rate limit, per-chat order and delivery."""
+async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, method: str,
+                   *args: str) -> None:
+    """Runs a conversation method for an update off the event loop, with rate limit, per-chat
+    order and delivery."""
     state = _state(context)
     who = _who(update)
     message = update.effective_message
@@ -223,7 +282,7 @@ async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
     async with state.lock(who.chat_id):
         typing = asyncio.create_task(_typing_later(context, who.chat_id))
         try:
-            reply = await state.engine(work, state.conv, who)
+            reply = await state.converse(method, who, *args)
         finally:
             typing.cancel()
         await _deliver(context, who.chat_id, reply, reply_to=reply_to)
@@ -242,7 +301,7 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     head, *rest = message.text.split(maxsplit=1)
     name = head[1:].split("@", 1)[0].lower()
     args = rest[0].strip() if rest else ""
-    await _respond(update, context, args, lambda conv, who: conv.command(who, name, args))
+    await _respond(update, context, args, "command", name, args)
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -256,14 +315,14 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         addressed, text = _addressed(message, context.bot.id, context.bot.username)
         if not addressed:
             return
-    await _respond(update, context, text, lambda conv, who: conv.handle(who, text))
+    await _respond(update, context, text, "handle", text)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Replies "unknown command, see /help" to a command no handler took (private chats only)."""
     if _is_group(update) or _handled_elsewhere(context.application, update, group=FALLBACK_GROUP):
         return
-    await _respond(update, context, "", lambda conv, who: conv.command(who, "", ""))
+    await _respond(update, context, "", "command", "", "")
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -281,7 +340,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await _answer(query)  # stop the spinner now; the reply (an edit or a new message) follows
     async with state.lock(who.chat_id):
-        reply = await state.engine(state.conv.callback, who, query.data or "")
+        reply = await state.converse("callback", who, query.data or "")
         if query.message is None and reply.edit:  # an inaccessible old message: send anew
             reply = Reply(reply.lang, lead=t("stale_button", reply.lang), kind="stale")
         edit = query.message if isinstance(query.message, Message) else None
@@ -353,6 +412,7 @@ async def post_init(application: Application) -> None:
     state.conv.bot_username = application.bot.username
     extra = tuple(application.bot_data.get(MENU_KEY, ()))
     state.conv.extra_commands = extra
+    state.start_pool(state.conv.db_path)
     for language in ("", "ar", "en"):
         menu = [BotCommand(c, d) for c, d in command_menu(language or "ar", extra)]
         await application.bot.set_my_commands(menu, language_code=language or None)
@@ -362,6 +422,7 @@ async def post_shutdown(application: Application) -> None:
     """Closes the database connections the worker threads opened."""
     state: BotState | None = application.bot_data.get(STATE_KEY)
     if state is not None:
+        state.stop_pool()
         state.conv.close()
 
 
@@ -386,7 +447,8 @@ def build_application(settings: Settings, db_path: str | Path | None = None, *,
         .build()
     )
     conv = Conversation(db_path or settings.db, settings)
-    application.bot_data[STATE_KEY] = BotState(conv, settings, RateLimiter(settings.rate_limit))
+    application.bot_data[STATE_KEY] = BotState(conv, settings, RateLimiter(settings.rate_limit),
+                                               processes=engine_processes(settings))
     application.bot_data.setdefault(MENU_KEY, [])
 
     new_messages = filters.UpdateType.MESSAGE  # edits of old messages are not new questions
@@ -400,13 +462,6 @@ def build_application(settings: Settings, db_path: str | Path | None = None, *,
     return application
 
 
-def serve_webhook(application: Application, settings: Settings) -> None:
-    """Runs the bot behind a webhook (ARSHIF_WEBHOOK_URL); to be written by the deployment work."""
-    raise NotImplementedError(
-        "Webhook mode is not available yet; unset ARSHIF_WEBHOOK_URL to use long polling."
-    )
-
-
 def run(settings: Settings, db_path: str | Path | None = None) -> None:
     """Serves until SIGINT/SIGTERM: long polling by default, a webhook when ARSHIF_WEBHOOK_URL is set."""
     application = build_application(settings, db_path)
@@ -414,4 +469,12 @@ def run(settings: Settings, db_path: str | Path | None = None) -> None:
         serve_webhook(application, settings)
         return
     log.info("arshif bot polling for updates (database %s)", db_path or settings.db)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=(signal.SIGINT, signal.SIGTERM))
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=(signal.SIGINT, signal.SIGTERM))
+    except InvalidToken:
+        log.error("Telegram refused the bot token; check TELEGRAM_BOT_TOKEN (BotFather sends it again with /token).")
+        raise SystemExit(1) from None
+    except NetworkError as exc:
+        log.error("Cannot reach the Bot API at %s (%s); check the network or TELEGRAM_API_BASE_URL.",
+                  settings.api_base_url, exc)
+        raise SystemExit(1) from None

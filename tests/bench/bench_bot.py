@@ -81,13 +81,25 @@ def questions(db: Path, count: int, seed: int) -> list[tuple[str, int, str | Non
     return out
 
 
-async def run(db: Path, think: float, seed: int) -> None:
-    asked = questions(db, USERS * PER_USER + 1, seed)
-    warmup, asked = asked[0], asked[1:]
+def peak_rss_mb(pid: int) -> float:
+    """Return a live process's peak resident memory (VmHWM) in MB (getrusage sees only dead children)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+async def run(db: Path, think: float, seed: int, processes: int) -> None:
+    asked = questions(db, USERS * PER_USER + 4, seed)
+    warmups, asked = asked[:4], asked[4:]
     latencies: list[float] = []
     on_target = 0
     async with FakeBotServer() as server:
-        settings = Settings(token=server.token, db=db, open_mode=True, rate_limit=1000, log_level="WARNING")
+        settings = Settings(token=server.token, db=db, open_mode=True, rate_limit=1000, log_level="WARNING",
+                            engine_processes=processes)
         app = build_application(settings, db, base_url=server.base_url)
         async with server.polling(app):
             await app.post_init(app)
@@ -101,7 +113,8 @@ async def run(db: Path, think: float, seed: int) -> None:
                 urls = [e.get("url", "") for e in call.result.get("entities", []) if e["type"] == "text_link"]
                 return time.monotonic() - started, " ".join(urls)
 
-            await ask(99, warmup[0])  # first use loads caches (names, vocabulary): not a user's experience
+            # First use loads caches (names, vocabulary) in each engine process: not a user's experience.
+            await asyncio.gather(*(ask(90 + i, w[0]) for i, w in enumerate(warmups)))
 
             rng = random.Random(seed)
 
@@ -119,6 +132,8 @@ async def run(db: Path, think: float, seed: int) -> None:
                 user_loop(1000 + u, asked[u * PER_USER:(u + 1) * PER_USER]) for u in range(USERS)
             ))
             wall = time.monotonic() - started
+            state = app.bot_data[telegram_app.STATE_KEY]
+            child_mb = max((peak_rss_mb(pid) for pid in (state.pool._processes if state.pool else {})), default=0.0)
         assert not server.errors, server.errors
     cuts = statistics.quantiles(latencies, n=100)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -127,11 +142,13 @@ async def run(db: Path, think: float, seed: int) -> None:
     conn.close()
     print(f"archive: {articles:,} articles ({db})")
     print(f"{len(latencies)} questions from {USERS} users, mean think time {think:.1f} s, "
-          f"{telegram_app.ENGINE_THREADS} engine thread(s), wall {wall:.1f} s")
+          f"{state.processes or telegram_app.ENGINE_THREADS} engine "
+          f"{'process(es)' if state.processes else 'thread(s)'}, wall {wall:.1f} s")
     print(f"replies/s: {len(latencies) / wall:.1f}")
     print(f"latency ms: p50 {cuts[49]:.0f}  p95 {cuts[94]:.0f}  max {max(latencies):.0f}")
     print(f"reply's source is the asked article: {on_target}/{len(latencies)}")
-    print(f"peak RSS: {rss_mb:.0f} MB")
+    engines = f", each engine process up to {child_mb:.0f} MB" if state.processes else ""
+    print(f"peak RSS: bot {rss_mb:.0f} MB{engines}")
 
 
 def main() -> None:
@@ -140,13 +157,15 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0, help="seconds a user waits before the next question")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--engine-threads", type=int, default=None, help="engine calls at once (default: the bot's)")
+    parser.add_argument("--processes", type=int, default=-1,
+                        help="engine processes (default -1: one per core, as `arshif serve`; 0: threads)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.engine_threads:
         telegram_app.ENGINE_THREADS = args.engine_threads
     if not args.db.exists():
         build(args.db)
-    asyncio.run(run(args.db, args.think, args.seed))
+    asyncio.run(run(args.db, args.think, args.seed, args.processes))
 
 
 if __name__ == "__main__":

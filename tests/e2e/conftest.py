@@ -68,6 +68,8 @@ def make_settings(server: FakeBotServer, db_path: Path, **overrides: object) -> 
     values: dict[str, object] = {
         "token": server.token, "db": db_path, "admins": (ADMIN,), "allowed_users": MEMBERS,
         "allowed_chats": (GROUP,), "rate_limit": 60,
+        # Threads: tests patch the engine in this process (test_bot.py runs the process pool too).
+        "engine_processes": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -85,9 +87,14 @@ def bot_factory(db_path: Path) -> Callable[..., contextlib.AbstractAsyncContextM
             app = build_application(settings, db_path, base_url=server.base_url)
             env = BotEnv(server, app, db_path, settings)
             async with server.polling(app):
-                # run_polling would call post_init; the fake's polling helper starts the pieces itself.
+                # run_polling would call post_init and post_shutdown; the fake's polling helper starts
+                # and stops the pieces itself.
                 await app.post_init(app)
-                yield env
+                try:
+                    yield env
+                finally:
+                    if app.post_shutdown is not None:
+                        await app.post_shutdown(app)
             assert server.errors == [], server.errors
 
     return start

@@ -16,6 +16,7 @@ import pytest
 from telegram.ext import CommandHandler
 
 from bot.render import utf16_len
+from bot.telegram_app import STATE_KEY
 from bot.texts import COMMANDS, TEXTS
 from index import store
 from index.ingest import ingest_paths
@@ -373,3 +374,33 @@ async def test_incoming_rate_limit_is_polite(bot_factory: Callable[..., Abstract
         # Updates run concurrently, so the warning may overtake the greetings.
         assert sorted(t == TEXTS["rate_limited"]["ar"] for t in texts) == [False, False, True]
         assert all(t.startswith("أهلا") for t in texts if t != TEXTS["rate_limited"]["ar"])
+
+
+async def test_engine_processes_answer_many_users_correctly(
+    bot_factory: Callable[..., AbstractAsyncContextManager[BotEnv]],
+) -> None:
+    """`arshif serve` runs the engine in worker processes (both cores); replies stay right and in order."""
+    async with bot_factory(engine_processes=2) as env:
+        state = env.app.bot_data[STATE_KEY]
+        assert state.pool is not None and state.processes == 2
+        mark = env.server.mark()
+        asked: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
+        for round_ in range(2):
+            for i, user in enumerate(MEMBERS[:6]):
+                question = QUESTIONS[(i + round_) % len(QUESTIONS)]
+                asked.setdefault(user, []).append(question)
+                env.server.send_text(user, question[0], language_code="en" if question[0].isascii() else "ar")
+        await env.server.wait_until(
+            lambda: sum(1 for c in env.server.calls[mark:] if c.method == "sendMessage" and c.done) >= 12, timeout=60
+        )
+        for user, questions in asked.items():
+            replies = [plain(c.text) for c in env.server.messages_to(user)]
+            assert len(replies) == 2
+            for (question, expected), reply in zip(questions, replies, strict=True):
+                assert all(word in reply for word in expected), (question, reply[:200])
+        # A follow-up in a worker process sees the memory the previous answer left in the database.
+        [first] = await say(env, MEMBERS[7], "من استقال من رئاسة بلدية جبيل؟")
+        [follow] = await say(env, MEMBERS[7], "ومتى استقال؟")
+        assert "20 يناير 2025" in plain(follow.text)
+        assert links(follow) == links(first)
+    assert state.pool is None  # stopped with the bot
