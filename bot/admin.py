@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import os
 import re
 import socket
 import tempfile
@@ -42,7 +41,7 @@ from index.models import IngestFailure, IngestSummary
 
 from . import render
 from .alerts import MENU_KEY, db_call, trigger_alerts
-from .config import LOCAL_HOSTS, TRUE_WORDS, Settings
+from .config import LOCAL_HOSTS, Settings
 from .texts import language_for
 
 __all__ = ["COMMANDS", "FetchError", "fetch_page", "register"]
@@ -58,7 +57,6 @@ TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files
 PAGE_TYPES = {"text/html", "application/xhtml+xml", "text/plain", ""}
 SHOWN_FAILURES = 5
 SHOWN_ADDED = 10
-ALLOW_PRIVATE_ENV = "ARSHIF_ALLOW_PRIVATE_URLS"
 
 COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("add", " <url>", "(للمشرفين) أضف صفحة ويب إلى الأرشيف", "(admins) Add a web page to the archive"),
@@ -156,7 +154,10 @@ class FetchError(Exception):
 
 def private_allowed(application: Application) -> bool:
     """True when pages on private addresses may be fetched (a local Bot API server, or the env flag)."""
-    if os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in TRUE_WORDS:
+    from .alerts import ALERTS_KEY
+
+    state = application.bot_data.get(ALERTS_KEY)
+    if state is not None and state.settings.allow_private_urls:
         return True
     host = urlsplit(str(application.bot.base_url)).hostname or ""
     return host in LOCAL_HOSTS

@@ -113,6 +113,7 @@ class Settings:
     debug_log_messages: bool = False
     max_upload_bytes: int = 20 * MEGABYTE
     engine_processes: int = -1  # -1: one per core (max 4); 0: threads of the bot's own process
+    allow_private_urls: bool = False  # /add may fetch pages on private/loopback addresses
     # Where things came from, for `arshif config check`; not part of equality.
     config_file: Path | None = field(default=None, compare=False)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -309,6 +310,7 @@ SPECS = (
     _Spec("debug_log_messages", "ARSHIF_LOG_MESSAGES", _parse_bool),
     _Spec("max_upload_bytes", "ARSHIF_MAX_UPLOAD_MB", _parse_megabytes),
     _Spec("engine_processes", "ARSHIF_ENGINE_PROCESSES", _parse_int),
+    _Spec("allow_private_urls", "ARSHIF_ALLOW_PRIVATE_URLS", _parse_bool),
 )
 ENV_NAMES = {spec.field: spec.env for spec in SPECS}
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Settings)}
