@@ -14,7 +14,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from . import store
 from .analysis import fold, normalize
 from .ingest import RawArticle, ingest_records
 
-__all__ = ["EvalReport", "evaluate", "f1_score", "normalize_answer"]
+__all__ = ["EvalReport", "evaluate", "exact_match", "f1_score", "normalize_answer"]
 
 
 @dataclass(slots=True)
@@ -170,10 +170,3 @@ def evaluate(dataset: str | Path, *, answers: bool = True, limit: int | None = N
 def _means(rows: list[dict[str, float]]) -> dict[str, float]:
     keys = {k for r in rows for k in r}
     return {k: statistics.mean(r[k] for r in rows if k in r) for k in sorted(keys)}
-
-
-def iter_questions(dataset: str | Path) -> Iterator[tuple[str, list[str]]]:
-    """Yield (question, gold answers) of a SQuAD-format file."""
-    _, questions = _load(Path(dataset))
-    for q in questions:
-        yield q.question, q.answers

@@ -356,15 +356,6 @@ def count_hits(conn: sqlite3.Connection, match: str, filters: Filters) -> int:
     return _run(conn, search_sql(filters, count=True), {"match": match, **_filter_params(filters)})[0][0]
 
 
-def fetch_ids(conn: sqlite3.Connection, match: str, filters: Filters) -> list[int]:
-    """Return the ids of all matching articles in id order (alerts)."""
-    sql = (
-        "SELECT a.id FROM articles_fts f JOIN articles a ON a.id = f.rowid "
-        f"WHERE articles_fts MATCH :match{_filter_sql(filters, 'a')} ORDER BY a.id"
-    )
-    return [r[0] for r in _run(conn, sql, {"match": match, **_filter_params(filters)})]
-
-
 def doc_freqs(conn: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
     """Return how many articles contain each term (0 when none)."""
     terms = list(dict.fromkeys(terms))
@@ -760,7 +751,7 @@ def match_new_ids(conn: sqlite3.Connection, match: str, filters: Filters, min_id
 
     The rowid range is put on the FTS5 table itself (not only on the joined articles), which FTS5
     uses to skip to the new part of each doclist: measured 0.08 ms a query, against 0.28 ms for
-    ``fetch_ids`` with the range on the join (5,000 articles, 10,000 queries).
+    the same range applied on the joined articles only (5,000 articles, 10,000 queries).
     """
     plain = Filters(since=filters.since, until=filters.until, sources=filters.sources)
     where = _filter_sql(plain, "a")
