@@ -450,7 +450,8 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
     typed_by_ctx: list[tuple[spans.SentenceContext, list[spans.SpanCandidate]]] = []
     for rank, snt in enumerate(best):
         body = articles[snt.article_id].body
-        ctx = spans.sentence_context(snt.article_id, snt.start, body[snt.start:snt.end], rank, snt.score, qterms)
+        ctx = spans.sentence_context(snt.article_id, snt.start, body[snt.start:snt.end], rank, snt.score, qterms,
+                                     [r for r, _ in qa.roots])
         contexts[(snt.article_id, snt.start)] = ctx
         typed = [c for c in _fact_candidates(ctx, facts.get(snt.article_id, []), qa, known)
                  if not _in_question(c.text, qterms)]
@@ -659,6 +660,16 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
     return _reply(g, qa, answer_text, shown, confidence, best_sentence, lang, max_sources)
 
 
+_WHICH_NOUN = re.compile(r"(?:^|\s)(?:و|ف)?(?:اي|ايه|ما|ماهي|ماهو|which|what)\s+(?:هي\s+|هو\s+)?(?:ال)?(\w+)")
+_NOUN_KINDS: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset(fold(normalize(w)) for w in """شركة شركه منظمة منظمه مؤسسة مؤسسه جامعة جامعه حزب جمعية جمعيه هيئة
+        هيئه وكالة وكاله بنك مصرف فريق نادي صحيفة صحيفه company organization organisation university party
+        agency bank team club newspaper""".split()), "org"),
+    (frozenset(fold(normalize(w)) for w in """شخص رجل امراة امرأة لاعب رئيس ملك ملكة وزير عالم كاتب مؤلف فنان
+        person man woman player president king queen minister scientist writer author artist""".split()), "person"),
+    (frozenset(fold(normalize(w)) for w in """مدينة مدينه دولة دوله بلد مكان منطقة منطقه ولاية ولايه عاصمة عاصمه
+        قارة قاره جزيرة جزيره city country place region state capital continent island""".split()), "place"),
+)
 _PERCENT_Q = re.compile(r"نسب|percent|percentage|proportion|share")
 _AGE_Q = re.compile(r"\bعمر|\bسن\b|how old|\bage\b")
 
@@ -666,6 +677,14 @@ _AGE_Q = re.compile(r"\bعمر|\bسن\b|how old|\bage\b")
 def _kinds_for(qa: QuestionAnalysis) -> dict[str, float]:
     """Return the fact kinds that answer this question, weighted by fit."""
     kinds = dict(_KINDS_FOR.get(qa.type, {}))
+    if qa.type == "what":
+        # «أي شركة …؟», "which company": the noun after the question word names the kind.
+        m = _WHICH_NOUN.search(fold(normalize(qa.text)))
+        if m:
+            noun = m.group(1)
+            for nouns, kind in _NOUN_KINDS:
+                if noun in nouns:
+                    kinds = {kind: 1.0}
     if qa.type == "number":
         q = fold(normalize(qa.text))
         if _PERCENT_Q.search(q):

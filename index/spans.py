@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from .analysis import STOPWORDS, Token, fold, normalize, tokenize
+from .analysis import STOPWORDS, Token, fold, normalize, root, tokenize
 
 __all__ = ["SpanCandidate", "candidate_spans", "features", "load_weights", "score"]
 
@@ -86,16 +86,26 @@ class SentenceContext:
 
 
 def sentence_context(article_id: int, start: int, text: str, rank: int, score: float,
-                     qterms: set[str]) -> SentenceContext:
-    """Return a sentence tokenised, with question-word positions and clause boundaries."""
+                     qterms: set[str], qroots: Iterable[str] = ()) -> SentenceContext:
+    """Return a sentence tokenised, with question-word positions and clause boundaries.
+
+    A word sharing only its root with a question word («هديةً» for «أهدت») counts as matched.
+    """
     toks = tuple(tokenize(text))
-    matched = tuple(i for i, t in enumerate(toks) if t.term in qterms)
+    roots = {r: frozenset(r) for r in qroots}
+    matched = tuple(i for i, t in enumerate(toks) if t.term in qterms or (roots and _shares_root(t.text, roots)))
     boundary = tuple(
         i == 0 or bool(_BOUNDARY.search(text[toks[i - 1].end:t.start])) for i, t in enumerate(toks)
     )
     folded = tuple(_fold_word(t.text) for t in toks)
     return SentenceContext(article_id, start, text, rank, score, toks, matched, boundary, folded,
                            tuple(t.start for t in toks))
+
+
+def _shares_root(word: str, roots: Mapping[str, frozenset[str]]) -> bool:
+    # ISRI is slow: only a word holding every letter of a question root is worth rooting.
+    letters = set(word)
+    return any(rs <= letters for rs in roots.values()) and root(word) in roots
 
 
 @lru_cache(maxsize=100_000)
