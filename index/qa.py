@@ -613,7 +613,7 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
     confidence = 0.0
     best_sentence = g.sentences[0] if g.sentences else None
     pool = g.candidates
-    kinds = _kinds_for(qa)
+    kinds = expected_kinds(qa)
     if kinds:
         # A question of a known type is answered by a fact of that type when the best
         # sentences hold one (a person for «من», a date for «متى»); spans are the fallback.
@@ -674,7 +674,7 @@ _PERCENT_Q = re.compile(r"نسب|percent|percentage|proportion|share")
 _AGE_Q = re.compile(r"\bعمر|\bسن\b|how old|\bage\b")
 
 
-def _kinds_for(qa: QuestionAnalysis) -> dict[str, float]:
+def expected_kinds(qa: QuestionAnalysis) -> dict[str, float]:
     """Return the fact kinds that answer this question, weighted by fit."""
     kinds = dict(_KINDS_FOR.get(qa.type, {}))
     if qa.type == "what":

@@ -254,3 +254,19 @@ def test_short_followups_stay_with_the_article_just_answered(archive: sqlite3.Co
 )
 def test_question_tense(question: str, tense: str | None) -> None:
     assert qa.question_tense(question) == tense
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("من وقع الاتفاقية؟", {"person", "org"}),
+        ("متى وقعت؟", {"date"}),
+        ("أي شركة فازت بالعقد؟", {"org"}),
+        ("في أي مدينة عقد الاجتماع؟", {"place", "org"}),
+        ("Which company won the contract?", {"org"}),
+        ("ما نسبة المشاركة؟", {"number", "percent", "quantity", "money"}),
+        ("ما السبب؟", set()),
+    ],
+)
+def test_expected_answer_kinds(question: str, kinds: set[str]) -> None:
+    assert set(qa.expected_kinds(qa.analyze_question(question))) == kinds
