@@ -42,7 +42,7 @@ from index.models import IngestFailure, IngestSummary
 from . import render
 from .alerts import MENU_KEY, db_call, trigger_alerts
 from .config import LOCAL_HOSTS, Settings
-from .texts import language_for
+from .texts import language_for, t
 
 __all__ = ["COMMANDS", "FetchError", "fetch_page", "register"]
 
@@ -64,74 +64,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("stats", "", "(للمشرفين) أرقام الأرشيف", "(admins) Archive figures"),
 )
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "admins_only": {
-        "ar": "إضافة المقالات للمشرفين فقط.",
-        "en": "Only admins can add articles to the archive.",
-    },
-    "add_usage": {
-        "ar": "اكتب رابط الصفحة بعد الأمر، مثل: /add https://example.com/news/1",
-        "en": "Write the page's link after the command, e.g. /add https://example.com/news/1",
-    },
-    "fetch_failed": {"ar": "تعذر جلب الصفحة: {reason}", "en": "Could not fetch the page: {reason}"},
-    "bad_type": {
-        "ar": "لا أقرأ ملفات {suffix}؛ أرسل ملفا من: {allowed}",
-        "en": "I cannot read {suffix} files; send one of: {allowed}",
-    },
-    "too_big": {
-        "ar": "الملف أكبر من الحد ({limit} م.ب).",
-        "en": "The file is larger than the limit ({limit} MB).",
-    },
-    "summary": {
-        "ar": "أضيف: {added} · موجود مسبقا: {duplicates} · تعذر: {failed}",
-        "en": "Added: {added} · already in the archive: {duplicates} · failed: {failed}",
-    },
-    "no_feeds": {
-        "ar": "لا خلاصات بعد؛ أضف واحدة بالأمر: arshif feeds add URL",
-        "en": "No feeds yet; add one with: arshif feeds add URL",
-    },
-    "feeds_header": {"ar": "الخلاصات ({n}):", "en": "Feeds ({n}):"},
-    "feed_ok": {"ar": "✅ آخر نجاح {when}", "en": "✅ last success {when}"},
-    "feed_never": {"ar": "⏳ لم تُجلب بعد", "en": "⏳ not polled yet"},
-    "feed_failing": {
-        "ar": "⚠️ {failures} إخفاقات متتالية: {error}",
-        "en": "⚠️ {failures} failures in a row: {error}",
-    },
-    "stats_admins_only": {
-        "ar": "أرقام الأرشيف للمشرفين فقط.",
-        "en": "Only admins can see the archive figures.",
-    },
-    "stats_header": {"ar": "أرقام الأرشيف", "en": "Archive figures"},
-    "stats_articles": {"ar": "المقالات: {articles}", "en": "Articles: {articles}"},
-    "stats_latest": {
-        "ar": "أحدث تاريخ نشر: {published} · آخر إضافة: {added}",
-        "en": "Latest published: {published} · last added: {added}",
-    },
-    "stats_sources": {"ar": "المصادر: {sources}", "en": "Sources: {sources}"},
-    "stats_feeds": {
-        "ar": "الخلاصات: {feeds} (متعثرة: {failing})",
-        "en": "Feeds: {feeds} ({failing} failing)",
-    },
-    "stats_subscriptions": {
-        "ar": "الاشتراكات: {active} نشطة من {total}",
-        "en": "Subscriptions: {active} active of {total}",
-    },
-    "stats_deliveries": {
-        "ar": "التنبيهات المرسلة: {sent} · بانتظار الإرسال: {pending} · فشلت: {failed}",
-        "en": "Alerts sent: {sent} · waiting: {pending} · failed: {failed}",
-    },
-    "stats_users": {"ar": "المستخدمون المسموح لهم: {users}", "en": "Allowed users: {users}"},
-    "stats_size": {
-        "ar": "حجم قاعدة البيانات: {size} م.ب (المخطط {schema})",
-        "en": "Database size: {size} MB (schema {schema})",
-    },
-}
 
-
-def _t(key: str, lang: str, **values: object) -> str:
-    entry = _TEXTS[key]
-    text = entry.get(lang) or entry["ar"]
-    return text.format(**values) if values else text
 
 
 def _lang(update: Update, text: str | None = None) -> str:
@@ -267,7 +200,7 @@ def _titles(conn, ids: list[int]) -> dict[int, str]:
 
 
 def _summary_text(summary: IngestSummary, titles: dict[int, str], lang: str) -> str:
-    lines = [render.escape(_t("summary", lang, added=summary.added, duplicates=summary.duplicates,
+    lines = [render.escape(t("summary", lang, added=summary.added, duplicates=summary.duplicates,
                                failed=len(summary.failed)))]
     for article_id in summary.added_ids[:SHOWN_ADDED]:
         lines.append(f"• #{article_id} {render.escape(titles.get(article_id, ''))}")
@@ -300,7 +233,7 @@ async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYP
     if user is not None and _settings(context).is_admin(user.id):
         return False
     if message is not None:
-        await message.reply_text(_t(refusal, lang))
+        await message.reply_text(t(refusal, lang))
     log.info("refused an admin command (%s) to user %s", refusal, user.id if user else "?")
     return True
 
@@ -316,7 +249,7 @@ async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if await _refuse_unless_admin(update, context, lang):
         return
     if not url:
-        await message.reply_text(_t("add_usage", lang))
+        await message.reply_text(t("add_usage", lang))
         return
     settings = _settings(context)
     try:
@@ -324,7 +257,7 @@ async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                                                        allow_private=private_allowed(context.application))
     except FetchError as exc:
         log.info("/add failed: %s", exc)
-        await message.reply_text(_t("fetch_failed", lang, reason=str(exc)))
+        await message.reply_text(t("fetch_failed", lang, reason=str(exc)))
         return
     summary = await db_call(context.application, _ingest_page, final, body, charset, ctype, f"telegram:{user.id}")
     await _report(update, context, summary, lang)
@@ -344,17 +277,17 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     suffix = Path(name).suffix.lower()
     if suffix not in ingest.SUFFIXES:
         allowed = " ".join(sorted(ingest.SUFFIXES))
-        await message.reply_text(_t("bad_type", lang, suffix=suffix or "(?)", allowed=allowed))
+        await message.reply_text(t("bad_type", lang, suffix=suffix or "(?)", allowed=allowed))
         return
     limit = min(_settings(context).max_upload_bytes, TELEGRAM_DOWNLOAD_LIMIT)
     if document.file_size is not None and document.file_size > limit:
-        await message.reply_text(_t("too_big", lang, limit=limit // 2**20))
+        await message.reply_text(t("too_big", lang, limit=limit // 2**20))
         return
     buffer = BytesIO()
     telegram_file = await document.get_file()
     await telegram_file.download_to_memory(buffer)
     if buffer.tell() > limit:
-        await message.reply_text(_t("too_big", lang, limit=limit // 2**20))
+        await message.reply_text(t("too_big", lang, limit=limit // 2**20))
         return
     safe = re.sub(r"[^\w.\-]+", "_", name)[-100:] or f"upload{suffix}"
     with tempfile.TemporaryDirectory(prefix="arshif-upload-") as tmp:
@@ -371,15 +304,15 @@ def _feeds_text(conn, lang: str) -> str:
 
     found = feeds.list_feeds(conn)
     if not found:
-        return render.escape(_t("no_feeds", lang))
-    lines = [f"<b>{render.escape(_t('feeds_header', lang, n=len(found)))}</b>"]
+        return render.escape(t("no_feeds", lang))
+    lines = [f"<b>{render.escape(t('feeds_header', lang, n=len(found)))}</b>"]
     for f in found:
         if f.failures:
-            state = _t("feed_failing", lang, failures=f.failures, error=f.last_error or "?")
+            state = t("feed_failing", lang, failures=f.failures, error=f.last_error or "?")
         elif f.last_ok:
-            state = _t("feed_ok", lang, when=f.last_ok)
+            state = t("feed_ok", lang, when=f.last_ok)
         else:
-            state = _t("feed_never", lang)
+            state = t("feed_never", lang)
         name = f.title or f.url
         lines.append(f"<b>#{f.id}</b> {render.escape(name)}\n{render.escape(f.url)}\n{render.escape(state)}")
     return render.apply_bidi("\n\n".join(lines), lang)
@@ -406,19 +339,19 @@ def _stats_text(conn, lang: str) -> str:
     deliveries = store.delivery_counts(conn)
     separator = "، " if lang == "ar" else ", "
     lines = [
-        _t("stats_articles", lang, articles=figures["articles"]),
-        _t("stats_latest", lang, published=figures["latest_published"] or "-", added=figures["last_added"] or "-"),
-        _t("stats_sources", lang, sources=separator.join(f"{s['source']} ({s['articles']})" for s in figures["sources"])
+        t("stats_articles", lang, articles=figures["articles"]),
+        t("stats_latest", lang, published=figures["latest_published"] or "-", added=figures["last_added"] or "-"),
+        t("stats_sources", lang, sources=separator.join(f"{s['source']} ({s['articles']})" for s in figures["sources"])
            or "-"),
-        _t("stats_feeds", lang, feeds=figures["feeds"], failing=figures["feeds_failing"]),
-        _t("stats_subscriptions", lang, active=figures["subscriptions_active"], total=figures["subscriptions"]),
-        _t("stats_deliveries", lang, sent=deliveries.get("sent", 0),
+        t("stats_feeds", lang, feeds=figures["feeds"], failing=figures["feeds_failing"]),
+        t("stats_subscriptions", lang, active=figures["subscriptions_active"], total=figures["subscriptions"]),
+        t("stats_deliveries", lang, sent=deliveries.get("sent", 0),
            pending=deliveries.get("pending", 0) + deliveries.get("sending", 0), failed=deliveries.get("failed", 0)),
-        _t("stats_users", lang, users=figures["users_allowed"]),
-        _t("stats_size", lang, size=f"{figures['database_bytes'] / 2**20:.1f}", schema=figures["schema_version"]),
+        t("stats_users", lang, users=figures["users_allowed"]),
+        t("stats_size", lang, size=f"{figures['database_bytes'] / 2**20:.1f}", schema=figures["schema_version"]),
     ]
     body = "\n".join(render.escape(line) for line in lines)
-    return render.apply_bidi(f"<b>{render.escape(_t('stats_header', lang))}</b>\n{body}", lang)
+    return render.apply_bidi(f"<b>{render.escape(t('stats_header', lang))}</b>\n{body}", lang)
 
 
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -52,7 +52,7 @@ from index.models import Hit
 from . import render
 from .access import Decision, decide
 from .config import Settings
-from .texts import language_for, t
+from .texts import TEXTS, language_for, t
 
 __all__ = ["ALERTS_KEY", "COMMANDS", "alert_job", "db_call", "register", "trigger_alerts"]
 
@@ -75,82 +75,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("unsubscribe", " <id>", "ألغ اشتراكا برقمه", "Delete a subscription by its number"),
 )
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "subscribe_usage": {
-        "ar": "اكتب الكلمات بعد الأمر، مثل: /subscribe تحلية العقبة\nيمكنك استخدام \"عبارة كاملة\" و‎-كلمة "
-        "للاستبعاد وsource:المصدر.",
-        "en": "Write the words after the command, e.g. /subscribe desalination Aqaba\nYou can use "
-        "\"an exact phrase\", -word to exclude and source:name.",
-    },
-    "subscribed": {
-        "ar": "✅ اشتراك #{id}: «{query}». سأرسل إليك كل مقال جديد يطابقه.",
-        "en": "✅ Subscription #{id}: “{query}”. I will send you every new article that matches.",
-    },
-    "matches_now": {
-        "ar": "يطابقه في الأرشيف الآن {n} مقال؛ أحدثها:",
-        "en": "{n} archived articles match it now; the newest:",
-    },
-    "no_matches_now": {
-        "ar": "لا يطابقه شيء في الأرشيف حتى الآن.",
-        "en": "Nothing in the archive matches it yet.",
-    },
-    "already": {
-        "ar": "أنت مشترك في هذا من قبل (#{id}).",
-        "en": "You already have this subscription (#{id}).",
-    },
-    "limit": {
-        "ar": "لديك {limit} اشتراكات، وهو الحد الأقصى؛ احذف واحدا بـ /unsubscribe <رقم> أولا.",
-        "en": "You have {limit} subscriptions, the most allowed; delete one with /unsubscribe <id> first.",
-    },
-    "bad_query": {
-        "ar": "لا يمكن البحث عن هذا كما كُتب؛ أضف كلمة على الأقل أو أزل الرموز الخاصة.",
-        "en": "This cannot be searched as written; add at least one word or remove special characters.",
-    },
-    "list_header": {"ar": "اشتراكاتك ({n} من {limit}):", "en": "Your subscriptions ({n} of {limit}):"},
-    "list_empty": {
-        "ar": "لا اشتراكات لديك. أضف واحدا: /subscribe كلمات",
-        "en": "You have no subscriptions. Add one: /subscribe words",
-    },
-    "resumed": {
-        "ar": "▶️ عادت {n} من اشتراكاتك للعمل بعد توقفها لأن رسائلي لم تكن تصل إليك.",
-        "en": "▶️ {n} of your subscriptions resumed; they had paused because my messages could not reach you.",
-    },
-    "status_running": {"ar": "يعمل", "en": "active"},
-    "status_muted": {"ar": "مكتوم", "en": "muted"},
-    "status_blocked": {"ar": "متوقف: لم تصل رسائلي إليك", "en": "paused: my messages could not reach you"},
-    "status_no access": {"ar": "متوقف: لا صلاحية", "en": "paused: no access"},
-    "status_other": {"ar": "متوقف", "en": "paused"},
-    "unsubscribe_usage": {
-        "ar": "اكتب رقم الاشتراك، مثل: /unsubscribe 3 (يعرض /subscriptions الأرقام).",
-        "en": "Write the subscription's number, e.g. /unsubscribe 3 (/subscriptions lists them).",
-    },
-    "unsubscribed": {"ar": "🗑 حُذف الاشتراك #{id}.", "en": "🗑 Subscription #{id} deleted."},
-    "not_yours": {
-        "ar": "ليس لديك اشتراك بالرقم #{id}؛ يعرض /subscriptions اشتراكاتك.",
-        "en": "You have no subscription #{id}; /subscriptions lists yours.",
-    },
-    "muted": {
-        "ar": "🔕 كُتم الاشتراك #{id}؛ أعده من /subscriptions.",
-        "en": "🔕 #{id} muted; undo it in /subscriptions.",
-    },
-    "unmuted": {"ar": "🔔 عاد الاشتراك #{id} للعمل.", "en": "🔔 #{id} is active again."},
-    "alert_header": {
-        "ar": "🔔 جديد لاشتراكك «{query}» (#{id})",
-        "en": "🔔 New for your subscription “{query}” (#{id})",
-    },
-    "digest_header": {"ar": "🔔 {n} مقالات جديدة لاشتراكاتك: {queries}", "en": "🔔 {n} new articles for: {queries}"},
-    "also_from": {"ar": "أوردته أيضا:", "en": "Also reported by:"},
-    "button_open": {"ar": "📄 فتح", "en": "📄 Open"},
-    "button_mute": {"ar": "🔕 كتم #{id}", "en": "🔕 Mute #{id}"},
-    "button_unmute": {"ar": "🔔 تشغيل #{id}", "en": "🔔 Unmute #{id}"},
-    "button_delete": {"ar": "🗑 حذف #{id}", "en": "🗑 Delete #{id}"},
-}
 
-
-def _t(key: str, lang: str, **values: object) -> str:
-    entry = _TEXTS[key]
-    text = entry.get(lang) or entry["ar"]
-    return text.format(**values) if values else text
 
 
 # --- state and plumbing ---------------------------------------------------------------------------
@@ -299,19 +224,19 @@ def _chat_lang(chat: engine.ChatAlerts) -> str:
 
 def _mute_row(subs: Sequence[tuple[int, str]], lang: str) -> list[tuple[str, str]]:
     ids = list(dict.fromkeys(s for s, _ in subs))[:MUTE_BUTTONS]
-    return [(_t("button_mute", lang, id=s), f"mute:{s}") for s in ids]
+    return [(t("button_mute", lang, id=s), f"mute:{s}") for s in ids]
 
 
 def render_alert(alert: engine.Alert, lang: str) -> Outgoing:
     """Returns one alert: the subscription, title (linked), date · sources, excerpt with matched words marked."""
     sub_id, query = alert.subscriptions[0]
-    blocks = [f"<i>{render.escape(_t('alert_header', lang, id=sub_id, query=query))}</i>",
+    blocks = [f"<i>{render.escape(t('alert_header', lang, id=sub_id, query=query))}</i>",
               _hit_html(alert, alert.sources)]
     others = [(s, u) for s, u in alert.also if u or s]
     if others:
         links = "، ".join(_link(s or u or "", u) for s, u in others)
-        blocks.append(f"{render.escape(_t('also_from', lang))} {links}")
-    markup = _markup([[(_t("button_open", lang), f"a:{alert.article_id}"), *_mute_row(alert.subscriptions, lang)]])
+        blocks.append(f"{render.escape(t('also_from', lang))} {links}")
+    markup = _markup([[(t("alert_button_open", lang), f"a:{alert.article_id}"), *_mute_row(alert.subscriptions, lang)]])
     parts = render.split_html(render.apply_bidi("\n\n".join(blocks), lang))
     return Outgoing(tuple(parts), markup, alert.keys)
 
@@ -320,7 +245,7 @@ def render_digest(items: Sequence[engine.Alert], lang: str) -> Outgoing:
     """Returns one digest message: numbered titles (linked) with date · sources, open buttons, mute buttons."""
     subs = [s for a in items for s in a.subscriptions]
     queries = "، ".join(f"«{q}»" for q in dict.fromkeys(q for _, q in subs))
-    lines = [f"<b>{render.escape(_t('digest_header', lang, n=len(items), queries=queries))}</b>"]
+    lines = [f"<b>{render.escape(t('digest_header', lang, n=len(items), queries=queries))}</b>"]
     for n, a in enumerate(items, 1):
         lines.append(f"<b>{n}.</b> {_link(a.title, a.url)}\n{_meta(a.published, a.sources, a.article_id)}")
     opens = [(f"📄 {n}", f"a:{a.article_id}") for n, a in enumerate(items, 1)]
@@ -485,11 +410,11 @@ async def feed_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 def _archive_error(exc: ArchiveError, lang: str, limit: int) -> str:
     if isinstance(exc, engine.AlreadySubscribed):
         m = re.search(r"#(\d+)", str(exc))
-        return _t("already", lang, id=m.group(1) if m else "?")
+        return t("already", lang, id=m.group(1) if m else "?")
     if isinstance(exc, LimitError) and "subscriptions" in str(exc):
-        return _t("limit", lang, limit=limit)
+        return t("limit", lang, limit=limit)
     if isinstance(exc, QuerySyntaxError) and lang == "ar":
-        return _t("bad_query", lang)
+        return t("bad_query", lang)
     return str(exc)
 
 
@@ -504,7 +429,7 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if not await _allowed(update, context, lang):
         return
     if not query:
-        await message.reply_text(_t("subscribe_usage", lang))
+        await message.reply_text(t("subscribe_usage", lang))
         return
     st = _state(context.application)
     if await db_call(context.application, _welcome_back, user.id):
@@ -515,15 +440,15 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     except ArchiveError as exc:
         await message.reply_text(_archive_error(exc, lang, st.settings.max_subscriptions))
         return
-    blocks = [render.escape(_t("subscribed", lang, id=sub.id, query=sub.query))]
+    blocks = [render.escape(t("subscribed", lang, id=sub.id, query=sub.query))]
     buttons: list[tuple[str, str]] = []
     if example is not None:
-        blocks.append(render.escape(_t("matches_now", lang, n=total)))
+        blocks.append(render.escape(t("matches_now", lang, n=total)))
         blocks.append(_hit_html(example, [example.source] if example.source else []))
-        buttons.append((_t("button_open", lang), f"a:{example.article_id}"))
+        buttons.append((t("alert_button_open", lang), f"a:{example.article_id}"))
     else:
-        blocks.append(render.escape(_t("no_matches_now", lang)))
-    buttons.append((_t("button_delete", lang, id=sub.id), f"unsub:{sub.id}"))
+        blocks.append(render.escape(t("no_matches_now", lang)))
+    buttons.append((t("button_delete", lang, id=sub.id), f"unsub:{sub.id}"))
     parts = render.split_html(render.apply_bidi("\n\n".join(blocks), lang))
     for i, part in enumerate(parts):
         await message.reply_html(part, link_preview_options=NO_PREVIEW,
@@ -532,16 +457,16 @@ async def subscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 def _listing(subs: Sequence[engine.Subscription], lang: str, limit: int) -> tuple[str, InlineKeyboardMarkup | None]:
     if not subs:
-        return render.escape(_t("list_empty", lang)), None
-    lines = [f"<b>{render.escape(_t('list_header', lang, n=len(subs), limit=limit))}</b>"]
+        return render.escape(t("list_empty", lang)), None
+    lines = [f"<b>{render.escape(t('list_header', lang, n=len(subs), limit=limit))}</b>"]
     rows = []
     for s in subs:
         key = "status_running" if s.running else f"status_{s.paused}"
-        status = _t(key if key in _TEXTS else "status_other", lang)
+        status = t(key if key in TEXTS else "status_other", lang)
         lines.append(f"<b>#{s.id}</b> «{render.escape(s.query)}» — {render.escape(status)}")
-        toggle = ((_t("button_unmute", lang, id=s.id), f"sub:on:{s.id}") if s.paused == engine.PAUSED_MUTED
-                  else (_t("button_mute", lang, id=s.id), f"mute:{s.id}"))
-        rows.append([(_t("button_delete", lang, id=s.id), f"unsub:{s.id}"), toggle])
+        toggle = ((t("button_unmute", lang, id=s.id), f"sub:on:{s.id}") if s.paused == engine.PAUSED_MUTED
+                  else (t("button_mute", lang, id=s.id), f"mute:{s.id}"))
+        rows.append([(t("button_delete", lang, id=s.id), f"unsub:{s.id}"), toggle])
     return render.apply_bidi("\n".join(lines), lang), _markup(rows)
 
 
@@ -559,7 +484,7 @@ async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TY
     subs = await db_call(context.application, engine.list_subscriptions, user.id)
     text, markup = _listing(subs, lang, st.settings.max_subscriptions)
     if resumed:  # they had blocked the bot; writing to it again undoes the pause
-        text = f"<i>{render.escape(_t('resumed', lang, n=resumed))}</i>\n\n{text}"
+        text = f"<i>{render.escape(t('resumed', lang, n=resumed))}</i>\n\n{text}"
         trigger_alerts(context.application)
     await message.reply_html(text, reply_markup=markup)
 
@@ -575,11 +500,11 @@ async def unsubscribe_command(update: Update, context: ContextTypes.DEFAULT_TYPE
         return
     m = re.fullmatch(r"#?(\d{1,12})", args.strip())
     if m is None:
-        await message.reply_text(_t("unsubscribe_usage", lang))
+        await message.reply_text(t("unsubscribe_usage", lang))
         return
     sub_id = int(m.group(1))
     done = await db_call(context.application, engine.unsubscribe, user.id, sub_id)
-    await message.reply_text(_t("unsubscribed" if done else "not_yours", lang, id=sub_id))
+    await message.reply_text(t("unsubscribed" if done else "not_yours", lang, id=sub_id))
 
 
 async def subscription_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -605,7 +530,7 @@ async def subscription_button(update: Update, context: ContextTypes.DEFAULT_TYPE
                "sub:on": (engine.unmute, "unmuted")}[action]
     done = await db_call(context.application, fn, user.id, sub_id)
     # Answer first: until answered the user's button keeps spinning.
-    await query.answer(_t(key if done else "not_yours", lang, id=sub_id)[:200])
+    await query.answer(t(key if done else "not_yours", lang, id=sub_id)[:200])
     if done and isinstance(query.message, Message) and _is_listing(query.message):
         subs = await db_call(context.application, engine.list_subscriptions, user.id)
         text, markup = _listing(subs, lang, st.settings.max_subscriptions)

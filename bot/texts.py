@@ -207,6 +207,143 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# Subscriptions and alerts (bot/alerts.py).
+TEXTS |= {
+    "subscribe_usage": {
+        "ar": "اكتب الكلمات بعد الأمر، مثل: /subscribe تحلية العقبة\nيمكنك استخدام \"عبارة كاملة\" و‎-كلمة "
+        "للاستبعاد وsource:المصدر.",
+        "en": "Write the words after the command, e.g. /subscribe desalination Aqaba\nYou can use "
+        "\"an exact phrase\", -word to exclude and source:name.",
+    },
+    "subscribed": {
+        "ar": "✅ اشتراك #{id}: «{query}». سأرسل إليك كل مقال جديد يطابقه.",
+        "en": "✅ Subscription #{id}: “{query}”. I will send you every new article that matches.",
+    },
+    "matches_now": {
+        "ar": "يطابقه في الأرشيف الآن {n} مقال؛ أحدثها:",
+        "en": "{n} archived articles match it now; the newest:",
+    },
+    "no_matches_now": {
+        "ar": "لا يطابقه شيء في الأرشيف حتى الآن.",
+        "en": "Nothing in the archive matches it yet.",
+    },
+    "already": {
+        "ar": "أنت مشترك في هذا من قبل (#{id}).",
+        "en": "You already have this subscription (#{id}).",
+    },
+    "limit": {
+        "ar": "لديك {limit} اشتراكات، وهو الحد الأقصى؛ احذف واحدا بـ /unsubscribe <رقم> أولا.",
+        "en": "You have {limit} subscriptions, the most allowed; delete one with /unsubscribe <id> first.",
+    },
+    "bad_query": {
+        "ar": "لا يمكن البحث عن هذا كما كُتب؛ أضف كلمة على الأقل أو أزل الرموز الخاصة.",
+        "en": "This cannot be searched as written; add at least one word or remove special characters.",
+    },
+    "list_header": {"ar": "اشتراكاتك ({n} من {limit}):", "en": "Your subscriptions ({n} of {limit}):"},
+    "list_empty": {
+        "ar": "لا اشتراكات لديك. أضف واحدا: /subscribe كلمات",
+        "en": "You have no subscriptions. Add one: /subscribe words",
+    },
+    "resumed": {
+        "ar": "▶️ عادت {n} من اشتراكاتك للعمل بعد توقفها لأن رسائلي لم تكن تصل إليك.",
+        "en": "▶️ {n} of your subscriptions resumed; they had paused because my messages could not reach you.",
+    },
+    "status_running": {"ar": "يعمل", "en": "active"},
+    "status_muted": {"ar": "مكتوم", "en": "muted"},
+    "status_blocked": {"ar": "متوقف: لم تصل رسائلي إليك", "en": "paused: my messages could not reach you"},
+    "status_no access": {"ar": "متوقف: لا صلاحية", "en": "paused: no access"},
+    "status_other": {"ar": "متوقف", "en": "paused"},
+    "unsubscribe_usage": {
+        "ar": "اكتب رقم الاشتراك، مثل: /unsubscribe 3 (يعرض /subscriptions الأرقام).",
+        "en": "Write the subscription's number, e.g. /unsubscribe 3 (/subscriptions lists them).",
+    },
+    "unsubscribed": {"ar": "🗑 حُذف الاشتراك #{id}.", "en": "🗑 Subscription #{id} deleted."},
+    "not_yours": {
+        "ar": "ليس لديك اشتراك بالرقم #{id}؛ يعرض /subscriptions اشتراكاتك.",
+        "en": "You have no subscription #{id}; /subscriptions lists yours.",
+    },
+    "muted": {
+        "ar": "🔕 كُتم الاشتراك #{id}؛ أعده من /subscriptions.",
+        "en": "🔕 #{id} muted; undo it in /subscriptions.",
+    },
+    "unmuted": {"ar": "🔔 عاد الاشتراك #{id} للعمل.", "en": "🔔 #{id} is active again."},
+    "alert_header": {
+        "ar": "🔔 جديد لاشتراكك «{query}» (#{id})",
+        "en": "🔔 New for your subscription “{query}” (#{id})",
+    },
+    "digest_header": {"ar": "🔔 {n} مقالات جديدة لاشتراكاتك: {queries}", "en": "🔔 {n} new articles for: {queries}"},
+    "also_from": {"ar": "أوردته أيضا:", "en": "Also reported by:"},
+    "alert_button_open": {"ar": "📄 فتح", "en": "📄 Open"},
+    "button_mute": {"ar": "🔕 كتم #{id}", "en": "🔕 Mute #{id}"},
+    "button_unmute": {"ar": "🔔 تشغيل #{id}", "en": "🔔 Unmute #{id}"},
+    "button_delete": {"ar": "🗑 حذف #{id}", "en": "🗑 Delete #{id}"},
+}
+
+# Admin ingestion, feeds and figures (bot/admin.py).
+TEXTS |= {
+    "add_admins_only": {
+        "ar": "إضافة المقالات للمشرفين فقط.",
+        "en": "Only admins can add articles to the archive.",
+    },
+    "add_usage": {
+        "ar": "اكتب رابط الصفحة بعد الأمر، مثل: /add https://example.com/news/1",
+        "en": "Write the page's link after the command, e.g. /add https://example.com/news/1",
+    },
+    "fetch_failed": {"ar": "تعذر جلب الصفحة: {reason}", "en": "Could not fetch the page: {reason}"},
+    "bad_type": {
+        "ar": "لا أقرأ ملفات {suffix}؛ أرسل ملفا من: {allowed}",
+        "en": "I cannot read {suffix} files; send one of: {allowed}",
+    },
+    "too_big": {
+        "ar": "الملف أكبر من الحد ({limit} م.ب).",
+        "en": "The file is larger than the limit ({limit} MB).",
+    },
+    "summary": {
+        "ar": "أضيف: {added} · موجود مسبقا: {duplicates} · تعذر: {failed}",
+        "en": "Added: {added} · already in the archive: {duplicates} · failed: {failed}",
+    },
+    "no_feeds": {
+        "ar": "لا خلاصات بعد؛ أضف واحدة بالأمر: arshif feeds add URL",
+        "en": "No feeds yet; add one with: arshif feeds add URL",
+    },
+    "feeds_header": {"ar": "الخلاصات ({n}):", "en": "Feeds ({n}):"},
+    "feed_ok": {"ar": "✅ آخر نجاح {when}", "en": "✅ last success {when}"},
+    "feed_never": {"ar": "⏳ لم تُجلب بعد", "en": "⏳ not polled yet"},
+    "feed_failing": {
+        "ar": "⚠️ {failures} إخفاقات متتالية: {error}",
+        "en": "⚠️ {failures} failures in a row: {error}",
+    },
+    "stats_admins_only": {
+        "ar": "أرقام الأرشيف للمشرفين فقط.",
+        "en": "Only admins can see the archive figures.",
+    },
+    "stats_header": {"ar": "أرقام الأرشيف", "en": "Archive figures"},
+    "stats_articles": {"ar": "المقالات: {articles}", "en": "Articles: {articles}"},
+    "stats_latest": {
+        "ar": "أحدث تاريخ نشر: {published} · آخر إضافة: {added}",
+        "en": "Latest published: {published} · last added: {added}",
+    },
+    "stats_sources": {"ar": "المصادر: {sources}", "en": "Sources: {sources}"},
+    "stats_feeds": {
+        "ar": "الخلاصات: {feeds} (متعثرة: {failing})",
+        "en": "Feeds: {feeds} ({failing} failing)",
+    },
+    "stats_subscriptions": {
+        "ar": "الاشتراكات: {active} نشطة من {total}",
+        "en": "Subscriptions: {active} active of {total}",
+    },
+    "stats_deliveries": {
+        "ar": "التنبيهات المرسلة: {sent} · بانتظار الإرسال: {pending} · فشلت: {failed}",
+        "en": "Alerts sent: {sent} · waiting: {pending} · failed: {failed}",
+    },
+    "stats_users": {"ar": "المستخدمون المسموح لهم: {users}", "en": "Allowed users: {users}"},
+    "stats_size": {
+        "ar": "حجم قاعدة البيانات: {size} م.ب (المخطط {schema})",
+        "en": "Database size: {size} MB (schema {schema})",
+    },
+}
+
+
 def t(key: str, lang: str = "ar", **values: object) -> str:
     """Returns the sentence ``key`` in ``lang`` (Arabic when the language is unknown), formatted."""
     entry = TEXTS[key]
