@@ -7,6 +7,7 @@ so tests may write to it freely.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sqlite3
 import sys
@@ -96,3 +97,23 @@ def empty_db(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     conn = store.connect(tmp_path / "empty.db")
     yield conn
     conn.close()
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Puts the root logger back as it was after a test that called configure_logging."""
+    from bot.logs import NOISY_LOGGERS
+
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers), {h: list(h.filters) for h in root.handlers},
+             {name: logging.getLogger(name).level for name in NOISY_LOGGERS})
+    yield
+    level, handlers, filters, noisy = saved
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    for handler, kept in filters.items():
+        handler.filters[:] = kept
+    root.setLevel(level)
+    for name, old in noisy.items():
+        logging.getLogger(name).setLevel(old)
+    logging.captureWarnings(False)

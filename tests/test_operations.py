@@ -16,7 +16,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -24,7 +23,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
-from bot.logs import NOISY_LOGGERS, configure_logging
+from bot.logs import configure_logging
 from index import qa, search, store
 from index.ingest import ingest_paths
 
@@ -407,23 +406,6 @@ def test_health_with_a_broken_configuration(tmp_path: Path) -> None:
 
 
 # --- (e) the token never reaches the logs -----------------------------------------------------
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """Puts the root logger back as it was after a test that called configure_logging."""
-    root = logging.getLogger()
-    saved = (root.level, list(root.handlers), {h: list(h.filters) for h in root.handlers},
-             {name: logging.getLogger(name).level for name in NOISY_LOGGERS})
-    yield
-    level, handlers, filters, noisy = saved
-    for handler in [h for h in root.handlers if h not in handlers]:
-        root.removeHandler(handler)
-    for handler, kept in filters.items():
-        handler.filters[:] = kept
-    root.setLevel(level)
-    for name, old in noisy.items():
-        logging.getLogger(name).setLevel(old)
 
 
 def test_json_logs_redact_the_token_in_httpx_urls(restore_logging: None) -> None:

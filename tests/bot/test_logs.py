@@ -17,23 +17,9 @@ URL = f"https://api.telegram.org/bot{TOKEN}/getUpdates"
 
 
 @pytest.fixture
-def stream() -> Iterator[io.StringIO]:
-    """Configures logging into a buffer and restores the root logger afterwards."""
-    root = logging.getLogger()
-    saved_handlers, saved_level = root.handlers[:], root.level
-    saved_noisy = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
-    saved_filters = {h: h.filters[:] for h in saved_handlers}
-    buffer = io.StringIO()
-    yield buffer
-    for handler in root.handlers[:]:
-        if handler not in saved_handlers:
-            root.removeHandler(handler)
-    for handler, filters in saved_filters.items():
-        handler.filters[:] = filters
-    root.setLevel(saved_level)
-    for name, level in saved_noisy.items():
-        logging.getLogger(name).setLevel(level)
-    logging.captureWarnings(False)
+def stream(restore_logging: None) -> Iterator[io.StringIO]:
+    """Yields a buffer to configure logging into; the root logger is restored afterwards."""
+    yield io.StringIO()
 
 
 def json_lines(buffer: io.StringIO) -> list[dict[str, object]]:

@@ -318,23 +318,29 @@ async def test_engine_exception_becomes_a_polite_reply_and_the_admin_is_told(
     assert bot.server.token not in caplog.text
 
 
-async def test_fifty_questions_from_ten_users_at_once(bot: BotEnv) -> None:
+async def ask_at_once(env: BotEnv, users: tuple[int, ...], rounds: int) -> None:
+    """Sends every user ``rounds`` questions at once and checks each user got the right answers, in order."""
     asked: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
-    mark = bot.server.mark()
-    for round_ in range(5):
-        for i, user in enumerate(MEMBERS):
+    mark = env.server.mark()
+    for round_ in range(rounds):
+        for i, user in enumerate(users):
             question = QUESTIONS[(i + round_) % len(QUESTIONS)]
             asked.setdefault(user, []).append(question)
-            bot.server.send_text(user, question[0], language_code="en" if question[0].isascii() else "ar")
-    await bot.server.wait_until(
-        lambda: sum(1 for c in bot.server.calls[mark:] if c.method == "sendMessage" and c.done) >= 50, timeout=30
+            env.server.send_text(user, question[0], language_code="en" if question[0].isascii() else "ar")
+    total = rounds * len(users)
+    await env.server.wait_until(
+        lambda: sum(1 for c in env.server.calls[mark:] if c.method == "sendMessage" and c.done) >= total, timeout=60
     )
     for user, questions in asked.items():
-        replies = [plain(c.text) for c in bot.server.messages_to(user)]
-        assert len(replies) == 5
+        replies = [plain(c.text) for c in env.server.messages_to(user)]
+        assert len(replies) == rounds
         # One chat is served in order, so the n-th reply answers the n-th question.
         for (question, expected), reply in zip(questions, replies, strict=True):
             assert all(word in reply for word in expected), (question, reply[:200])
+
+
+async def test_fifty_questions_from_ten_users_at_once(bot: BotEnv) -> None:
+    await ask_at_once(bot, MEMBERS, rounds=5)
 
 
 async def test_blocked_user_does_not_crash_the_bot(bot: BotEnv) -> None:
@@ -383,21 +389,7 @@ async def test_engine_processes_answer_many_users_correctly(
     async with bot_factory(engine_processes=2) as env:
         state = env.app.bot_data[STATE_KEY]
         assert state.pool is not None and state.processes == 2
-        mark = env.server.mark()
-        asked: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
-        for round_ in range(2):
-            for i, user in enumerate(MEMBERS[:6]):
-                question = QUESTIONS[(i + round_) % len(QUESTIONS)]
-                asked.setdefault(user, []).append(question)
-                env.server.send_text(user, question[0], language_code="en" if question[0].isascii() else "ar")
-        await env.server.wait_until(
-            lambda: sum(1 for c in env.server.calls[mark:] if c.method == "sendMessage" and c.done) >= 12, timeout=60
-        )
-        for user, questions in asked.items():
-            replies = [plain(c.text) for c in env.server.messages_to(user)]
-            assert len(replies) == 2
-            for (question, expected), reply in zip(questions, replies, strict=True):
-                assert all(word in reply for word in expected), (question, reply[:200])
+        await ask_at_once(env, MEMBERS[:6], rounds=2)
         # A follow-up in a worker process sees the memory the previous answer left in the database.
         [first] = await say(env, MEMBERS[7], "من استقال من رئاسة بلدية جبيل؟")
         [follow] = await say(env, MEMBERS[7], "ومتى استقال؟")

@@ -183,24 +183,13 @@ async def test_bad_requests_get_clear_statuses(webhook_bot: Callable[..., object
 
 
 @pytest.fixture
-def log_stream() -> Iterator[io.StringIO]:
+def log_stream(restore_logging: None) -> Iterator[io.StringIO]:
     """Yields the stream configure_logging writes to, with everything at DEBUG; restores logging after."""
-    root = logging.getLogger()
-    saved = (root.level, list(root.handlers), {h: list(h.filters) for h in root.handlers},
-             {name: logging.getLogger(name).level for name in NOISY_LOGGERS})
     stream = io.StringIO()
     configure_logging("json", "DEBUG", stream=stream)
     for name in NOISY_LOGGERS:  # let PTB log its setWebhook call (with the secret) so redaction is tested
         logging.getLogger(name).setLevel(logging.DEBUG)
     yield stream
-    level, handlers, filters, noisy = saved
-    for handler in [h for h in root.handlers if h not in handlers]:
-        root.removeHandler(handler)
-    for handler, kept in filters.items():
-        handler.filters[:] = kept
-    root.setLevel(level)
-    for name, old in noisy.items():
-        logging.getLogger(name).setLevel(old)
 
 
 async def test_generated_secret_when_none_is_configured(webhook_bot: Callable[..., object],
