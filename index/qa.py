@@ -81,7 +81,7 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
 
 # Fact kinds that can answer each type, with a type-fit weight.
 _KINDS_FOR: dict[str, dict[str, float]] = {
-    "who": {"person": 1.0, "org": 0.6},
+    "who": {"person": 1.0, "org": 0.4},
     "when": {"date": 1.0},
     "where": {"place": 1.0, "org": 0.2},
     "money": {"money": 1.0, "number": 0.4, "quantity": 0.2},
@@ -225,6 +225,7 @@ def retrieve_articles(conn: sqlite3.Connection, question: str, *, limit: int = 5
 RERANK_POOL = 8
 SENTENCE_WEIGHT = 1.0
 CONTEXT_BOOST = 0.3  # for the articles a chat was just shown
+ARTICLE_WEIGHT = 0.6  # a sentence's score includes its article's (normalised) rank score
 
 
 @dataclass(slots=True)
@@ -430,7 +431,7 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
     for rank, r in enumerate(ranked[:5]):
         weight = r.score / top if r.score > 0 else (1.0 if followup and rank == 0 else 0.0)
         for snt in r.sentences:
-            snt.score += 0.35 * weight
+            snt.score += ARTICLE_WEIGHT * weight
             sentences.append(snt)
     sentences.sort(key=lambda s: -s.score)
     sentences = sentences[:12]
@@ -525,11 +526,14 @@ MIN_CONFIDENCE = 0.0
 MIN_SENTENCE_SCORE = 0.3
 # Preference for facts of the asked type over plain spans, and for people named with a role.
 TYPE_BONUS = 1.0
-ROLE_BONUS = 0.5
+ROLE_BONUS = 0.8
 # Typed facts count only in sentences that match the question nearly as well as the best one.
 TYPED_SENTENCE_RATIO = 0.8
 ROLE_SENTENCE_RATIO = 0.5
 COUNTED_BONUS = 0.7
+REPORTING_PENALTY = 1.0
+LEARNED_WEIGHT = 0.5
+SENTENCE_WEIGHT_TYPED = 2.0
 PROXIMITY_BONUS = 1.0  # a fact right next to the question's words («وقّع ... اليوم الخميس»)
 TENSE_PENALTY = 1.5  # «متى وقعت» (past) is not answered by «بحلول عام 2027»
 _NUMERIC = ("number", "money", "percent", "quantity")
@@ -619,24 +623,33 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
         # sentences hold one (a person for «من», a date for «متى»); spans are the fallback.
         top = max((c.feats.get("sent_score", 0.0) for c in pool), default=0.0)
         typed = [c for c in pool if c.kind in kinds and _strong_enough(c, top)]
+        if qa.type == "who" and any(c.kind == "person" and c.role for c in typed):
+            # «من وقع؟» asks for the people who did it: named officials outrank their ministries.
+            typed = [c for c in typed if c.kind == "person"]
         if typed:
             tense = question_tense(qa.text)
             for c in typed:
-                c.score += TYPE_BONUS * kinds[c.kind] + (ROLE_BONUS if c.role else 0.0)
+                # The span model was fitted on encyclopaedia answers; for facts of the asked type the
+                # sentence's match with the question and local evidence count more than its shape.
+                c.score = (LEARNED_WEIGHT * c.score + SENTENCE_WEIGHT_TYPED * c.feats.get("sent_score", 0.0) / top
+                           + TYPE_BONUS * kinds[c.kind] + (ROLE_BONUS if c.role else 0.0))
                 c.score += PROXIMITY_BONUS * c.feats.get("near_log", 0.0)
                 if c.kind in _NUMERIC and c.feats.get("dr=0"):
                     c.score += COUNTED_BONUS  # «ستة جوائز» for «كم عدد الجوائز»: the counted noun follows
+                if c.kind == "date" and _reported_on(c, g.contexts, qa):
+                    c.score -= REPORTING_PENALTY  # «أعلنت ... اليوم الاثنين»: when it was said, not done
                 if c.kind == "date" and tense and c.value:
                     c.score -= TENSE_PENALTY * _against_tense(c, tense, g.articles[c.article_id].published)
             pool = typed
     if pool and qa.type != "yesno":
         probs = spans.softmax([c.score for c in pool])
-        # Agreeing candidates (the same date or name in several sentences) pool their probability.
+        # Agreeing candidates (the same date or name in several sentences of one article) pool their
+        # probability; across articles the same date is usually a different event.
         pooled: list[tuple[float, spans.SpanCandidate]] = []
         ranked = sorted(zip(probs, pool, strict=True), key=lambda pc: -pc[0])
         for p, c in ranked[:40]:
             for k, (q, rep) in enumerate(pooled):
-                if c.kind != "span" and rep.kind == c.kind and _agree(rep, c):
+                if c.kind != "span" and rep.kind == c.kind and rep.article_id == c.article_id and _agree(rep, c):
                     pooled[k] = (q + p, rep)
                     break
             else:
@@ -645,7 +658,8 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
         confidence, best = pooled[0]
         if best.kind == "date":
             # Of agreeing dates, show the most precise («مطلع يوليو» over «الشهر الماضي»).
-            same = [c for _, c in ranked[:40] if c.kind == "date" and _agree(best, c)]
+            same = [c for _, c in ranked[:40] if c.kind == "date" and c.article_id == best.article_id
+                    and _agree(best, c)]
             best = max(same, key=lambda c: (_PRECISION_RANK.get(c.precision or "", 0), c.score))
         shown = [best]
         if best.kind in ("person", "org"):
@@ -725,13 +739,31 @@ def _against_tense(c: spans.SpanCandidate, tense: str, published: str | None) ->
     return 0.0
 
 
+_REPORTING = frozenset(fold(normalize(w)) for w in """أعلن أعلنت اعلن اعلنت قال قالت ذكر ذكرت أكد أكدت اكد اكدت
+    أوضح أوضحت كشف كشفت أفاد أفادت صرح صرحت أشار أشارت said says announced told stated reported added""".split())
+
+
+def _reported_on(c: spans.SpanCandidate, contexts: dict, qa: QuestionAnalysis) -> bool:
+    """True when a date belongs to a reporting verb just before it («أعلنت الشركة اليوم الاثنين»)."""
+    ctx = next((x for x in contexts.values() if x.article_id == c.article_id
+                and x.start <= c.start < x.start + len(x.text)), None)
+    if ctx is None:
+        return False
+    lo = next((i for i, t in enumerate(ctx.tokens) if ctx.start + t.start >= c.start), len(ctx.tokens))
+    before = ctx.folded[max(0, lo - 6):lo]
+    return any(w in _REPORTING or (w[:1] in "وف" and w[1:] in _REPORTING) for w in before) and not any(
+        t in _REPORTING for t in (fold(normalize(w)) for w in qa.words))
+
+
 def _strong_enough(c: spans.SpanCandidate, top: float) -> bool:
     """True when a typed fact's sentence matches the question well enough to answer from it.
 
-    A person named with a role («وزير الطاقة ... سامر الخطيب») may sit in a sentence that
-    repeats fewer of the question's words than the article's lead, so the bar is lower.
+    A fact with strong local evidence (a person named with a role, «وزير الطاقة ... سامر الخطيب»;
+    a number followed by the counted word of the question, «4 رحلات») may sit in a sentence that
+    repeats fewer of the question's words than the article's lead, so the bar is lower for it.
     """
-    ratio = ROLE_SENTENCE_RATIO if c.kind == "person" and c.role else TYPED_SENTENCE_RATIO
+    local = (c.kind == "person" and c.role) or (c.kind in _NUMERIC and c.feats.get("dr=0"))
+    ratio = ROLE_SENTENCE_RATIO if local else TYPED_SENTENCE_RATIO
     return c.feats.get("sent_score", 0.0) >= ratio * top
 
 
