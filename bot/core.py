@@ -206,7 +206,8 @@ def _item(source: SourceLine, excerpt: str, spans: Sequence[tuple[int, int]] = (
     return Item(source, text, moved, number)
 
 
-def _utf16_len(text: str) -> int:
+def utf16_len(text: str) -> int:
+    """Returns the length in UTF-16 code units, the unit of Telegram's limits."""
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -495,7 +496,7 @@ class Conversation:
         art = store.get_article(conn, article_id)
         store.save_chat_context(conn, who.chat_id, [art.id], None)
         buttons = ((Button(t("button_like", lang), f"m:{art.id}"),),)
-        if _utf16_len(art.title) + _utf16_len(art.body) > ARTICLE_MAX_UNITS:
+        if utf16_len(art.title) + utf16_len(art.body) > ARTICLE_MAX_UNITS:
             meta = " · ".join(x for x in (art.published, art.source, art.url) if x)
             content = f"{art.title}\n{meta}\n\n{art.body.strip()}\n".encode()
             doc = Document(f"article-{art.id}.txt", content, f"{art.title}\n{t('article_sent_as_file', lang)}")

@@ -22,7 +22,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from .core import Button, FactLine, Item, Reply, SourceLine
+from .core import Button, FactLine, Item, Reply, SourceLine, utf16_len
 from .texts import t
 
 __all__ = [
@@ -59,11 +59,6 @@ _LATIN_RUN = re.compile(
 # Markup tokens: a tag or a character entity; everything else is text.
 _MARKUP = re.compile(r"(<[^>]*>|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z]+);)")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>")
-
-
-def utf16_len(text: str) -> int:
-    """Returns the length in UTF-16 code units, the unit of Telegram's limits."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def escape(text: str | None) -> str:
