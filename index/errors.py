@@ -6,6 +6,7 @@
   - ``ArticleNotFound``: no article has that id.
   - ``IngestError``: a file or record cannot be read as an article (ingest reports it and goes on).
   - ``LimitError``: a per-user limit was reached (subscriptions, sizes).
+  - ``DatasetError``: an evaluation file is not in SQuAD format.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 __all__ = [
     "ArchiveError",
     "ArticleNotFound",
+    "DatasetError",
     "DateRangeError",
     "IngestError",
     "LimitError",
@@ -42,3 +44,7 @@ class IngestError(ArchiveError):
 
 class LimitError(ArchiveError):
     """Raised when a user reaches a configured limit."""
+
+
+class DatasetError(ArchiveError):
+    """Raised when ``arshif eval`` is given a file that is not a SQuAD-format question set."""

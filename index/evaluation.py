@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import store
 from .analysis import fold, normalize
+from .errors import DatasetError
 from .ingest import RawArticle, ingest_records
 
 __all__ = ["EvalReport", "evaluate", "exact_match", "f1_score", "normalize_answer"]
@@ -62,8 +63,21 @@ class EvalReport:
         }
 
 
+_SQUAD_SHAPE = ('expected SQuAD format: {"data": [{"title": ..., "paragraphs": [{"context": ..., '
+               '"qas": [{"question": ..., "answers": [{"text": ...}]}]}]}]}')
+
+
 def _load(path: Path) -> tuple[list[RawArticle], list[_Question]]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return _parse_squad(data, path)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path} is not valid JSON ({exc}); {_SQUAD_SHAPE}.") from exc
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise DatasetError(f"{path} is not a SQuAD-format file (missing {exc}); {_SQUAD_SHAPE}.") from exc
+
+
+def _parse_squad(data: dict, path: Path) -> tuple[list[RawArticle], list[_Question]]:
     articles: list[RawArticle] = []
     questions: list[_Question] = []
     for a_i, art in enumerate(data["data"]):

@@ -14,6 +14,7 @@ import pytest
 from conftest import SEED
 
 from index import qa, store
+from index.errors import DatasetError
 from index.evaluation import evaluate, exact_match, f1_score, normalize_answer
 from index.ingest import ingest_paths
 
@@ -313,3 +314,11 @@ NEWS_QUESTIONS = [
 def test_news_questions_are_answered(archive: sqlite3.Connection, question: str, gold: str) -> None:
     answer = qa.answer_question(archive, question)
     assert f1_score(answer.answer or "", gold) >= 0.5, answer.answer
+
+
+@pytest.mark.parametrize(("content", "says"), [('{"a": 1}', "not a SQuAD-format file"), ("nojson", "not valid JSON")])
+def test_eval_refuses_a_file_that_is_not_squad(tmp_path: Path, content: str, says: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DatasetError, match=says):
+        evaluate(path)
