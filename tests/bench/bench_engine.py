@@ -93,6 +93,8 @@ def main() -> None:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         base_seconds, base_rows = plain_fts(zips, Path(tmp) / "plain.db")
         base_size = (Path(tmp) / "plain.db").stat().st_size
+        print(f"corpus: {base_rows} records in {len(zips)} zips")
+        print(f"plain FTS5 (unicode61, raw text): {base_seconds:.1f} s, {base_size / 1e6:.0f} MB")
         if not args.skip_engine_only:
             lean = store.connect(Path(tmp) / "lean.db")
             with store.bulk_mode(lean):
@@ -106,8 +108,6 @@ def main() -> None:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         own, child = peak_mb()
         size = db.stat().st_size
-        print(f"corpus: {base_rows} records in {len(zips)} zips")
-        print(f"plain FTS5 (unicode61, raw text): {base_seconds:.1f} s, {base_size / 1e6:.0f} MB")
         print(f"arshif ingest with facts: {summary.seconds:.1f} s for {summary.added} added "
               f"({summary.duplicates} duplicates, {len(summary.failed)} failed): "
               f"{summary.added / summary.seconds:.0f} articles/s, "
