@@ -910,6 +910,7 @@ def extract_entities(text: str, known: Mapping[str, str] | None = None) -> list[
         _orgs(doc, trig)
         _persons(doc, trig)
         _fixed(doc, trig)
+    _persons_en_before_verb(doc)
     if known:
         _known(doc, known)
     return _resolve(doc)
@@ -1807,6 +1808,28 @@ def _name_en(doc: _Doc, k: int, limit: int = 4) -> int:
             break  # particles ("bin", "al") only inside a name
         j += 1
     return last
+
+
+# Verbs that only people do, after a bare capitalised name: "Hatem Ben Salah resigned as ...".
+_EN_HUMAN_VERBS = frozenset("""said says told resigned stepped explained noted insisted argued
+    admitted denied recalled wrote testified""".split())
+
+
+def _persons_en_before_verb(doc: _Doc) -> None:
+    """English people with no title before them, named as the subject of a speech or resignation verb."""
+    T, S, E, n = doc.T, doc.S, doc.E, doc.n
+    i = 0
+    while i < n - 2:
+        t = T[i]
+        if not (t.flags & LATIN and t.flags & CAP) or t.flags & (STOP | ENTITLE | MONTH | PLACE):
+            i += 1
+            continue
+        end = _name_en(doc, i, limit=3)
+        if end > i and end + 1 < n and T[end + 1].norm in _EN_HUMAN_VERBS:
+            doc.add(i, end, 2, "person", S[i], E[end])
+            i = end + 1
+        else:
+            i = max(end, i) + 1
 
 
 def _particle_name(word: str) -> bool:

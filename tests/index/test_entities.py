@@ -425,3 +425,17 @@ def test_known_mapping_may_grow_between_calls() -> None:
     fresh = dict(known)  # an equal mapping loaded again
     assert len([e for e in extract_entities(text, fresh) if e.kind == "person"]) == 2
     assert [e for e in extract_entities(text, {"x": "org"}) if e.kind == "person"] == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "people"),
+    [
+        ("Hatem Ben Salah resigned as president of the club on Tuesday.", ["Hatem Ben Salah"]),
+        ("Jane Doe said the talks would resume.", ["Jane Doe"]),
+        # Places and organisations before such verbs are not people.
+        ("Saudi Arabia said on Monday it would join.", []),
+        ("Dunes Capital led the round.", []),
+    ],
+)
+def test_english_people_named_as_the_subject_of_a_speech_verb(sentence: str, people: list[str]) -> None:
+    assert [e.text for e in extract_entities(sentence) if e.kind == "person"] == people
