@@ -276,6 +276,7 @@ def test_expected_answer_kinds(question: str, kinds: set[str]) -> None:
 # News questions of the kinds a team asks, on the fictional samples (written before the engine was
 # tuned; the ones it still gets wrong are listed in the README's "Measuring" section).
 NEWS_QUESTIONS = [
+        ("Who resigned as president of Carthage Sporting Club?", "Hatem Ben Salah"),
         ('كم قيمة اتفاقية الربط الكهربائي؟', '250 مليون دولار'),
         ('كم عدد المهندسين الذين سيتم تدريبهم؟', '٢٥٠'),
         ('متى استقال عادل الكعبي؟', 'الشهر الماضي'),
