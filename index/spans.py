@@ -227,6 +227,10 @@ def features(c: SpanCandidate, ctx: SentenceContext, qtype: str, qterms: set[str
     if first[:1] == "و" and len(first) > 3:
         f["first_glued_wa"] = 1.0
     f["def_share"] = sum(w.startswith("ال") for w in words) / max(n, 1)
+    # Latin script marks names with capitals (Arabic has none): the share of capitalised words.
+    latin = [t.text for t in toks[lo:hi] if t.text[:1].isascii() and t.text[:1].isalpha()]
+    if latin:
+        f["cap_share"] = sum(w[:1].isupper() for w in latin) / n
     if n > 1 and any(w[:1] == "و" and len(w) > 3 for w in words[1:]):
         f[f"qt={qtype}|coordination"] = 1.0
     return f
