@@ -218,29 +218,13 @@ def search(query: str, db_path: str, as_json: bool, limit: int, offset: int, sin
 
 
 def render_answer_text(ans: qa_engine.Answer, color: bool) -> str:
-    """Return the terminal form of an answer: facts first, then excerpt, then source."""
-    lines = []
-    ar = ans.type and any("\u0600" <= ch <= "\u06ff" for ch in ans.question)
-    if ans.answer is None:
-        lines.append("لم أجد جوابا واضحا؛ هذه أقرب المقاطع:" if ar else "No clear answer found; the closest passages:")
-    else:
-        lines.append(("الجواب: " if ar else "Answer: ") + (click.style(ans.answer, bold=True) if color else ans.answer))
-        for f in ans.facts:
-            detail = f.label or f.value or ""
-            role = f" — {f.role}" if f.role else ""
-            extra = f" ({detail})" if detail and detail != f.text else ""
-            lines.append(f"  • {f.kind}: {f.text}{role}{extra}")
-        lines.append(f"  confidence {ans.confidence:.2f}")
-    for i, src in enumerate(ans.sources):
-        if i and ans.answer is not None:
-            break
-        lines.append("")
-        lines.append(_highlight(src.excerpt, src.highlights, color))
-        meta = " · ".join(x for x in (src.published, src.source) if x)
-        lines.append(f"— [{src.article_id}] {src.title}" + (f" ({meta})" if meta else ""))
-        if src.url:
-            lines.append(f"  {src.url}")
-    return "\n".join(lines)
+    """Return the terminal form of an answer, as the bot and `arshif chat` show it."""
+    from bot.core import answer_reply
+    from bot.render import render_plain
+    from bot.texts import language_for
+
+    lang = language_for(None, ans.question)
+    return render_plain(answer_reply(ans, lang), color=color)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -218,6 +218,30 @@ def _source(article: Article) -> SourceLine:
 # --- the conversation -----------------------------------------------------------------------------
 
 
+def answer_reply(ans: qa_engine.Answer, lang: str, notes: tuple[str, ...] = ()) -> Reply:
+    """Returns the reply for an engine answer: facts first, the excerpt with the answer in bold,
+    the source; or, with no clear answer, the closest excerpts. ``shown`` holds the articles a
+    follow-up question should be about. Used by the bot, ``arshif chat`` and ``arshif ask``."""
+    if not ans.sources:
+        return Reply(lang, kind="answer", lead=t("nothing_found", lang), notes=notes)
+    if ans.answer is None:
+        items = tuple(_item(_src(s), s.excerpt) for s in ans.sources[:3])
+        shown = tuple(s.article_id for s in ans.sources[:3])
+        return Reply(lang, kind="answer", lead=t("no_answer", lang), items=items, notes=notes, shown=shown)
+    top = ans.sources[0]
+    answering = [f for f in ans.facts if f.text and (f.text in ans.answer or ans.answer in f.text)]
+    context_facts = sorted((f for f in ans.facts if f not in answering), key=lambda f: _FACT_ORDER.get(f.kind, 9))
+    facts = tuple(_fact_line(f, lang) for f in (*answering, *context_facts))
+    covered = bool(answering)
+    return Reply(
+        lang, kind="answer", answer=None if covered else ans.answer, facts=facts,
+        items=(_item(_src(top), top.excerpt, top.highlights),), notes=notes,
+        buttons=((Button(t("button_open", lang), f"a:{top.article_id}"),
+                  Button(t("button_like", lang), f"m:{top.article_id}")),),
+        shown=(top.article_id,),
+    )
+
+
 @dataclass
 class Conversation:
     """The bot's behaviour over one archive database; safe to call from many threads at once."""
@@ -368,28 +392,12 @@ class Conversation:
             log.debug("question %s", loggable_text(question, log_messages=True))
         log.info("ask: %d chars, follow-up %s, answered %s, %.0f ms", len(question), context is not None,
                  ans.answer is not None, (time.perf_counter() - started) * 1000)
-        if not ans.sources:
-            return Reply(lang, kind="answer", lead=t("nothing_found", lang), notes=notes)
-        if ans.answer is None:
-            items = tuple(_item(_src(s), s.excerpt) for s in ans.sources[:3])
-            shown = tuple(s.article_id for s in ans.sources[:3])
-            store.save_chat_context(conn, who.chat_id, shown, question)
-            return Reply(lang, kind="answer", lead=t("no_answer", lang), items=items, notes=notes, shown=shown)
-        top = ans.sources[0]
-        answering = [f for f in ans.facts if f.text and (f.text in ans.answer or ans.answer in f.text)]
-        context_facts = sorted((f for f in ans.facts if f not in answering), key=lambda f: _FACT_ORDER.get(f.kind, 9))
-        facts = tuple(_fact_line(f, lang) for f in (*answering, *context_facts))
-        covered = bool(answering)
-        # The chat remembers the article the answer came from: a follow-up is about it, not
-        # about the runners-up (which would compete with it for «ومتى وقعت؟»).
-        store.save_chat_context(conn, who.chat_id, [top.article_id], question)
-        return Reply(
-            lang, kind="answer", answer=None if covered else ans.answer, facts=facts,
-            items=(_item(_src(top), top.excerpt, top.highlights),), notes=notes,
-            buttons=((Button(t("button_open", lang), f"a:{top.article_id}"),
-                      Button(t("button_like", lang), f"m:{top.article_id}")),),
-            shown=(top.article_id,),
-        )
+        reply = answer_reply(ans, lang, notes)
+        if reply.shown:
+            # The chat remembers the article the answer came from: a follow-up is about it, not
+            # about the runners-up (which would compete with it for «ومتى وقعت؟»).
+            store.save_chat_context(conn, who.chat_id, reply.shown, question)
+        return reply
 
     def search(self, who: Who, query: str, lang: str) -> Reply:
         """Returns the first page of search results, with buttons to page and open articles."""
