@@ -17,7 +17,7 @@ import math
 import re
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -207,10 +207,6 @@ class _Passage:
     score: float
 
 
-def _expression(conn: sqlite3.Connection, terms: Sequence[str]) -> str | None:
-    return ranked_match(conn, terms)
-
-
 def retrieve_articles(conn: sqlite3.Connection, question: str, *, limit: int = 5,
                       article_ids: Sequence[int] | None = None) -> list[int]:
     """Return the ids of the articles that best match a question, best first."""
@@ -239,7 +235,8 @@ def _rank(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int,
           article_ids: Sequence[int] | None = None, roots: Sequence[tuple[str, str]] = (),
           boost: Sequence[int] = ()) -> list[_Ranked]:
     """Rank articles by BM25, then re-rank the best of them by their best sentence."""
-    match = _expression(conn, terms)
+    df = store.doc_freqs(conn, terms)  # once: for the query plan and for the idf weights
+    match = ranked_match(conn, terms, df=df)
     if match is None:
         return []
     filters = store.Filters(article_ids=tuple(article_ids) if article_ids is not None else None)
@@ -253,11 +250,11 @@ def _rank(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int,
     if not rows:
         return []
     top = max(-r["score"] for r in rows) or 1.0
-    idf = _idf(conn, terms)
+    idf = _idf(conn, terms, df)
     ranked = []
     for r in rows:
         body = r["body"]
-        sentences = _score_sentences(body, r["id"], split_sentences(body), idf, 0.0, roots)
+        sentences = _score_sentences(body, r["id"], split_sentences(body), idf, roots)
         best = max((x.score for x in sentences), default=0.0)
         score = (-r["score"]) / top + SENTENCE_WEIGHT * best + (CONTEXT_BOOST if r["id"] in boost else 0.0)
         ranked.append(_Ranked(r["id"], score, sentences))
@@ -284,8 +281,7 @@ ANSWER_SENTENCES = 3
 FACT_SENTENCES = 8
 
 
-def _idf(conn: sqlite3.Connection, terms: Sequence[str]) -> dict[str, float]:
-    df = store.doc_freqs(conn, terms)
+def _idf(conn: sqlite3.Connection, terms: Sequence[str], df: Mapping[str, int]) -> dict[str, float]:
     n = max(store.max_article_id(conn), 1)  # O(1), unlike count(*); deletions are rare
     return {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
 
@@ -295,7 +291,7 @@ ROOT_CREDIT = 0.8
 
 
 def _score_sentences(body: str, article_id: int, spans: list[tuple[int, int]], idf: dict[str, float],
-                     base: float, roots: Sequence[tuple[str, str]] = ()) -> list[_Sentence]:
+                     roots: Sequence[tuple[str, str]] = ()) -> list[_Sentence]:
     """Return sentences scored by the idf-weighted share of the question's words they hold."""
     out = []
     total = sum(idf.values()) or 1.0
@@ -312,7 +308,7 @@ def _score_sentences(body: str, article_id: int, spans: list[tuple[int, int]], i
                 for rs, r, qt in root_sets:
                     if qt not in matched and rs <= letters and root(w) == r:
                         matched[qt] = ROOT_CREDIT * idf[qt]
-        out.append(_Sentence(article_id, s, e, sum(matched.values()) / total + base))
+        out.append(_Sentence(article_id, s, e, sum(matched.values()) / total))
     return out
 
 
@@ -419,7 +415,7 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
         for a in scope:
             if a in bodies:
                 body = bodies[a].body
-                ranked.append(_Ranked(a, 0.0, _score_sentences(body, a, split_sentences(body), {}, 0.0)))
+                ranked.append(_Ranked(a, 0.0, _score_sentences(body, a, split_sentences(body), {})))
     else:
         ranked = _rank(conn, terms, limit=6, article_ids=scope, roots=qa.roots, boost=boost)
     if not ranked:

@@ -12,7 +12,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
 
@@ -140,7 +140,8 @@ def build_match(parsed: ParsedQuery, *, any_term: bool = False) -> str:
 
 
 def ranked_match(conn: sqlite3.Connection, terms: Sequence[str], *, max_terms: int = 12,
-                 common: float = 0.5, prefix_from: int = 5, max_postings: int = 12_000) -> str | None:
+                 common: float = 0.5, prefix_from: int = 5, max_postings: int = 12_000,
+                 df: Mapping[str, int] | None = None) -> str | None:
     """Return an OR expression over the most informative terms, for ranking (questions, eval).
 
     An OR query makes FTS5 score every row holding any of its terms, so the plan keeps it
@@ -148,12 +149,12 @@ def ranked_match(conn: sqlite3.Connection, terms: Sequence[str], *, max_terms: i
     remain, and terms are taken rarest first until their rows would exceed ``max_postings``
     (at least two are kept). Arabic stems of ``prefix_from`` letters or more also match as
     prefixes (the light stem leaves some suffixes on). Values chosen with `arshif eval` and
-    `tests/bench/bench_engine.py` (README).
+    `tests/bench/bench_engine.py` (README). ``df`` passes document counts already looked up.
     """
     terms = list(dict.fromkeys(t for t in terms if t))
     if not terms:
         return None
-    df = store.doc_freqs(conn, terms)
+    df = df if df is not None else store.doc_freqs(conn, terms)
     total = max(store.max_article_id(conn), 1)
     present = [t for t in terms if df[t] > 0]
     if not present:
