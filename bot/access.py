@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from index import store
+from arshif.index import store
 
 from .config import Settings
 

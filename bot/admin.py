@@ -36,8 +36,8 @@ import httpx
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from index import ingest
-from index.models import IngestFailure, IngestSummary
+from arshif.index import ingest
+from arshif.index.models import IngestFailure, IngestSummary
 
 from . import render
 from .alerts import MENU_KEY, db_call, trigger_alerts
@@ -194,7 +194,7 @@ def _ingest_file(conn, path: Path, origin: str) -> IngestSummary:
 
 
 def _titles(conn, ids: list[int]) -> dict[int, str]:
-    from index import store
+    from arshif.index import store
 
     return {i: a.title for i, a in store.get_articles(conn, ids).items()}
 
@@ -300,7 +300,7 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 def _feeds_text(conn, lang: str) -> str:
-    from index import feeds
+    from arshif.index import feeds
 
     found = feeds.list_feeds(conn)
     if not found:
@@ -333,7 +333,7 @@ async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 def _stats_text(conn, lang: str) -> str:
     """Returns /stats: the figures of ``arshif stats`` (index.store.stats) in the admin's language."""
-    from index import store
+    from arshif.index import store
 
     figures = store.stats(conn)
     deliveries = store.delivery_counts(conn)

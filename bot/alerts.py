@@ -44,10 +44,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from index import alerts as engine
-from index import store
-from index.errors import ArchiveError, LimitError, QuerySyntaxError
-from index.models import Hit
+from arshif.index import alerts as engine
+from arshif.index import store
+from arshif.index.errors import ArchiveError, LimitError, QuerySyntaxError
+from arshif.index.models import Hit
 
 from . import render
 from .access import Decision, decide
@@ -388,7 +388,7 @@ def trigger_alerts(application: Application) -> None:
 async def feed_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Polls every feed once (in a worker thread), then runs the alert job if articles arrived."""
     try:
-        from index import feeds
+        from arshif.index import feeds
     except ImportError:
         log.warning("feed polling is configured but index.feeds is not available")
         return

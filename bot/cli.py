@@ -19,11 +19,11 @@ from typing import Any
 
 import click
 
-from index import qa as qa_engine
-from index import search as search_engine
-from index import store
-from index.errors import ArchiveError
-from index.ingest import ingest_paths
+from arshif.index import qa as qa_engine
+from arshif.index import search as search_engine
+from arshif.index import store
+from arshif.index.errors import ArchiveError
+from arshif.index.ingest import ingest_paths
 
 log = logging.getLogger(__name__)
 
@@ -219,9 +219,9 @@ def search(query: str, db_path: str, as_json: bool, limit: int, offset: int, sin
 
 def render_answer_text(ans: qa_engine.Answer, color: bool) -> str:
     """Return the terminal form of an answer, as the bot and `arshif chat` show it."""
-    from bot.core import answer_reply
-    from bot.render import render_plain
-    from bot.texts import language_for
+    from arshif.bot.core import answer_reply
+    from arshif.bot.render import render_plain
+    from arshif.bot.texts import language_for
 
     lang = language_for(None, ans.question)
     return render_plain(answer_reply(ans, lang), color=color)
@@ -259,7 +259,7 @@ def ask(question: str, db_path: str, as_json: bool, article_ids: tuple[int, ...]
 @friendly_errors
 def eval_command(dataset: str, as_json: bool, limit: int | None, no_answers: bool) -> None:
     """Measure retrieval and answers on a SQuAD-format question set (in a temporary database)."""
-    from index.evaluation import evaluate
+    from arshif.index.evaluation import evaluate
 
     report = evaluate(dataset, answers=not no_answers, limit=limit)
     if as_json:
@@ -286,7 +286,7 @@ DEMO_QUESTIONS = ["من وقع اتفاقية الربط الكهربائي؟", 
 
 def sample_archive() -> Path:
     """Return the folder of the bundled (fictional) sample articles."""
-    return Path(str(resources.files("index") / "samples"))
+    return Path(str(resources.files("arshif.index") / "samples"))
 
 
 @main.command()
@@ -353,7 +353,7 @@ def feeds() -> None:
 @friendly_errors
 def feeds_add(url: str, db_path: str) -> None:
     """Store a feed URL (http or https) and poll it once, printing what it found."""
-    from index import feeds as feeds_engine
+    from arshif.index import feeds as feeds_engine
 
     conn = open_db(db_path)
     feed = feeds_engine.add_feed(conn, url)
@@ -370,7 +370,7 @@ def feeds_add(url: str, db_path: str) -> None:
 @friendly_errors
 def feeds_list(db_path: str, as_json: bool) -> None:
     """List the feeds with their health: last success, failures in a row, last error."""
-    from index import feeds as feeds_engine
+    from arshif.index import feeds as feeds_engine
 
     found = feeds_engine.list_feeds(open_db(db_path))
     if as_json:
@@ -393,7 +393,7 @@ def feeds_list(db_path: str, as_json: bool) -> None:
 @friendly_errors
 def feeds_remove(feed: str, db_path: str) -> None:
     """Stop following a feed (by id or URL); the articles it brought stay in the archive."""
-    from index import feeds as feeds_engine
+    from arshif.index import feeds as feeds_engine
 
     gone = feeds_engine.remove_feed(open_db(db_path), feed)
     click.echo(f"removed feed {gone.id}: {gone.url}")
@@ -416,7 +416,7 @@ def feeds_poll(db_path: str, loop: bool, interval: float, as_json: bool) -> None
     import signal
     import threading
 
-    from index import feeds as feeds_engine
+    from arshif.index import feeds as feeds_engine
 
     conn = open_db(db_path)
     stop = threading.Event()
@@ -464,8 +464,8 @@ def serve(db_path: str, webhook_url: str | None, listen: str | None, port: int |
     The token comes from TELEGRAM_BOT_TOKEN (or the ARSHIF_CONFIG file); access from ARSHIF_ADMINS,
     ARSHIF_ALLOWED_USERS, ARSHIF_ALLOWED_CHATS and ARSHIF_OPEN.
     """
-    from bot.config import ConfigError, load_settings, require_valid
-    from bot.logs import configure_logging
+    from arshif.bot.config import ConfigError, load_settings, require_valid
+    from arshif.bot.logs import configure_logging
 
     try:
         settings = load_settings().with_db(db_path).with_overrides(webhook_url=webhook_url, listen=listen, port=port)
@@ -485,7 +485,7 @@ def serve(db_path: str, webhook_url: str | None, listen: str | None, port: int |
         click.echo(str(exc), err=True)
         raise SystemExit(1) from exc
     open_db(db_path).close()  # create or migrate the database before the first update arrives
-    from bot.telegram_app import run
+    from arshif.bot.telegram_app import run
 
     run(settings, db_path)
 
@@ -499,10 +499,10 @@ def chat(db_path: str, lang: str | None) -> None:
 
     Type a question or words; type a button's code (b1, b2, ...) to press it; /quit to leave.
     """
-    from bot import render
-    from bot.config import ConfigError, Settings, load_settings
-    from bot.core import Conversation, Who
-    from bot.texts import t
+    from arshif.bot import render
+    from arshif.bot.config import ConfigError, Settings, load_settings
+    from arshif.bot.core import Conversation, Who
+    from arshif.bot.texts import t
 
     try:
         settings = load_settings().with_db(db_path)
@@ -551,7 +551,7 @@ def config() -> None:
               help="A TOML file (default: $ARSHIF_CONFIG).")
 def config_check(db_path: str, config_path: str | None) -> None:
     """Print the effective settings (token masked) and what is wrong, with the fix."""
-    from bot.config import ConfigError, check_settings, load_settings, render_check
+    from arshif.bot.config import ConfigError, check_settings, load_settings, render_check
 
     try:
         settings = load_settings(config_path=config_path)
@@ -574,7 +574,7 @@ def health(db_path: str) -> None:
 
     In webhook mode (ARSHIF_WEBHOOK_URL set) the bot's /healthz endpoint must answer too.
     """
-    from bot.config import ConfigError, load_settings
+    from arshif.bot.config import ConfigError, load_settings
 
     conn = open_db(db_path)
     if store.schema_version(conn) != store.SCHEMA_VERSION or not store.integrity_ok(conn):

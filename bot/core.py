@@ -24,12 +24,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import qa as qa_engine
-from index import search as search_engine
-from index import store
-from index.analysis import fold, normalize
-from index.errors import ArchiveError, ArticleNotFound, QuerySyntaxError
-from index.models import Article
+from arshif.index import qa as qa_engine
+from arshif.index import search as search_engine
+from arshif.index import store
+from arshif.index.analysis import fold, normalize
+from arshif.index.errors import ArchiveError, ArticleNotFound, QuerySyntaxError
+from arshif.index.models import Article
 
 from . import access
 from .config import Settings

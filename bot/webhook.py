@@ -36,7 +36,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from index import store
+from arshif.index import store
 
 from .config import Settings
 from .logs import RedactingFilter

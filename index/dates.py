@@ -34,7 +34,7 @@ from typing import TypeVar
 
 from hijridate import Gregorian, Hijri
 
-from index.analysis import fold, normalize
+from arshif.index.analysis import fold, normalize
 
 __all__ = ["DateMention", "extract_dates", "format_date", "parse_date", "parse_date_bound"]
 

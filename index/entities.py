@@ -23,7 +23,7 @@ from itertools import compress, islice
 from operator import attrgetter, methodcaller
 from types import MappingProxyType
 
-from index.analysis import STOPWORDS, fold, normalize, normalize_with_map
+from arshif.index.analysis import STOPWORDS, fold, normalize, normalize_with_map
 
 __all__ = ["Entity", "entity_key", "extract_entities", "load_places", "place_name"]
 
@@ -719,7 +719,7 @@ def _place_table() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     """Read places.tsv once: key → first canonical name, and key → every meaning (عمان)."""
     first: dict[str, str] = {}
     meanings: dict[str, tuple[str, ...]] = {}
-    path = resources.files("index").joinpath("data/places.tsv")
+    path = resources.files("arshif.index").joinpath("data/places.tsv")
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line or line.startswith("#") or "\t" not in line:
             continue

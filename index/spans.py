@@ -240,7 +240,7 @@ def features(c: SpanCandidate, ctx: SentenceContext, qtype: str, qterms: set[str
 def load_weights() -> Mapping[str, float]:
     """Return the fitted weights (empty when the file is missing: every candidate scores 0)."""
     try:
-        raw = (resources.files("index") / "data" / "span_weights.json").read_text(encoding="utf-8")
+        raw = (resources.files("arshif.index") / "data" / "span_weights.json").read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
     return json.loads(raw)["weights"]

@@ -39,7 +39,7 @@ BODY_WEIGHT = 1.0
 
 
 def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("index") / "migrations"
+    folder = resources.files("arshif.index") / "migrations"
     found = []
     for entry in folder.iterdir():
         m = re.match(r"(\d+)_.*\.sql$", entry.name)

@@ -21,8 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 # real packages as namespace packages under an editable install (its finder runs after sys.path).
 sys.path.insert(0, str(REPO))
 
-from index import store  # noqa: E402
-from index.ingest import ingest_paths  # noqa: E402
+from arshif.index import store  # noqa: E402
+from arshif.index.ingest import ingest_paths  # noqa: E402
 
 SAMPLES = REPO / "index" / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -102,7 +102,7 @@ def empty_db(tmp_path: Path) -> Iterator[sqlite3.Connection]:
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
     """Puts the root logger back as it was after a test that called configure_logging."""
-    from bot.logs import NOISY_LOGGERS
+    from arshif.bot.logs import NOISY_LOGGERS
 
     root = logging.getLogger()
     saved = (root.level, list(root.handlers), {h: list(h.filters) for h in root.handlers},

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import FIXTURE_COUNT, FIXTURES, SAMPLE_COUNT
 
-from bot.cli import main
-from index import store
+from arshif.bot.cli import main
+from arshif.index import store
 
 SEARCH_KEYS = {"query", "total", "results"}
 HIT_KEYS = {"article_id", "title", "url", "published", "source", "score", "excerpt"}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli import main
+from arshif.bot.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"

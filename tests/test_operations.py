@@ -22,10 +22,10 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import main
-from bot.logs import configure_logging
-from index import qa, search, store
-from index.ingest import ingest_paths
+from arshif.bot.cli import main
+from arshif.bot.logs import configure_logging
+from arshif.index import qa, search, store
+from arshif.index.ingest import ingest_paths
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "index" / "samples"
@@ -98,15 +98,15 @@ BATCH = 10
 # with a pause after each commit make the archive half-ingested for long enough to back it up.
 INGEST = f"""
 import time
-import index.ingest, index.store
-index.ingest.BATCH = {BATCH}
-insert = index.store.insert_articles
+import arshif.index.ingest, arshif.index.store
+arshif.index.ingest.BATCH = {BATCH}
+insert = arshif.index.store.insert_articles
 def insert_then_pause(conn, docs):
     ids = insert(conn, docs)
     time.sleep(0.04)
     return ids
-index.store.insert_articles = insert_then_pause
-from bot.cli import main
+arshif.index.store.insert_articles = insert_then_pause
+from arshif.bot.cli import main
 main()
 """
 # A bot killed mid-write (kill -9, power loss): its -wal file is left beside the database.
@@ -438,7 +438,7 @@ def test_serve_failing_at_start_never_logs_the_token(tmp_path: Path) -> None:
             "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot", "ARSHIF_LOG_FORMAT": "json",
             "ARSHIF_LOG_LEVEL": "DEBUG", "ARSHIF_DB": str(tmp_path / "bot.db"),
         }
-        proc = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=tmp_path,
+        proc = subprocess.run([sys.executable, "-m", "arshif.bot.cli", "serve"], env=env, cwd=tmp_path,
                               capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert '"level": "DEBUG"' in proc.stderr  # it did log, in JSON

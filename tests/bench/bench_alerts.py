@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from index import alerts, store  # noqa: E402
-from index.errors import IngestError  # noqa: E402
-from index.ingest import ingest_records, record_from_mapping  # noqa: E402
-from index.models import IngestFailure  # noqa: E402
+from arshif.index import alerts, store  # noqa: E402
+from arshif.index.errors import IngestError  # noqa: E402
+from arshif.index.ingest import ingest_records, record_from_mapping  # noqa: E402
+from arshif.index.models import IngestFailure  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "saudinewsnet"
 ARCHIVE, NEW, SUBSCRIPTIONS = 5_000, 1_000, 10_000
@@ -92,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR)
     if not args.verbose:
-        logging.getLogger("index.facts").disabled = True
+        logging.getLogger("arshif.index.facts").disabled = True
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"

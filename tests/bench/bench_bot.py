@@ -32,10 +32,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot import telegram_app  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.telegram_app import build_application  # noqa: E402
-from index import store  # noqa: E402
+from arshif.bot import telegram_app  # noqa: E402
+from arshif.bot.config import Settings  # noqa: E402
+from arshif.bot.telegram_app import build_application  # noqa: E402
+from arshif.index import store  # noqa: E402
 from tests.e2e.fakebot import FakeBotServer  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "saudinewsnet"
@@ -51,7 +51,7 @@ def build(db: Path) -> None:
         sys.exit(f"No SaudiNewsNet zips in {DATA}; pass --db with an existing archive.")
     print(f"building {db} from {len(zips)} zip files (one-time)…", flush=True)
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "bot.cli", "ingest", *zips, "--db", str(db)], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "arshif.bot.cli", "ingest", *zips, "--db", str(db)], cwd=ROOT, check=True)
     print(f"built in {time.monotonic() - started:.0f} s", flush=True)
 
 

@@ -22,9 +22,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from index import qa, search, store
-from index.analysis import STOPWORDS
-from index.ingest import ingest_paths
+from arshif.index import qa, search, store
+from arshif.index.analysis import STOPWORDS
+from arshif.index.ingest import ingest_paths
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CORPUS = REPO.parent / "shared" / "data" / "saudinewsnet"

@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from index import qa, spans, store
-from index.evaluation import _load, f1_score
-from index.ingest import ingest_records
+from arshif.index import qa, spans, store
+from arshif.index.evaluation import _load, f1_score
+from arshif.index.ingest import ingest_records
 
 
 def collect(dataset: Path) -> list[tuple[list[dict[str, float]], list[float]]]:

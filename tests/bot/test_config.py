@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
+from arshif.bot.config import (
     ConfigError,
     Problem,
     Settings,

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.access import RateLimiter, decide
-from bot.config import Settings
-from bot.core import ARTICLE_MAX_UNITS, MAX_QUERY_CHARS, Conversation, Reply, Who, flat_buttons, is_question
-from bot.render import callback_data_ok, render_html, utf16_len
-from bot.texts import COMMANDS, TEXTS, help_text, language_for
-from index import store
-from index.ingest import ingest_paths
+from arshif.bot.access import RateLimiter, decide
+from arshif.bot.config import Settings
+from arshif.bot.core import ARTICLE_MAX_UNITS, MAX_QUERY_CHARS, Conversation, Reply, Who, flat_buttons, is_question
+from arshif.bot.render import callback_data_ok, render_html, utf16_len
+from arshif.bot.texts import COMMANDS, TEXTS, help_text, language_for
+from arshif.index import store
+from arshif.index.ingest import ingest_paths
 
 ADMIN, MEMBER, STRANGER = 1, 2, 3
 GROUP = -1001
@@ -196,7 +196,7 @@ def test_a_busy_database_gets_try_again(conv: Conversation, monkeypatch: pytest.
     def locked(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr("index.search.run", locked)
+    monkeypatch.setattr("arshif.index.search.run", locked)
     assert conv.handle(member(), "الطاقة").lead == TEXTS["busy"]["ar"]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import NOISY_LOGGERS, RedactingFilter, configure_logging, loggable_text, redact
+from arshif.bot.logs import NOISY_LOGGERS, RedactingFilter, configure_logging, loggable_text, redact
 
 SECRET = "AAEhBOweik6ad9r_QXnvqh6KQhwNRNPzZ5s"
 TOKEN = f"123456789:{SECRET}"

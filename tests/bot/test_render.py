@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import Button, FactLine, Item, Reply, SourceLine
-from bot.render import (
+from arshif.bot.core import Button, FactLine, Item, Reply, SourceLine
+from arshif.bot.render import (
     CALLBACK_DATA_LIMIT,
     FSI,
     MESSAGE_LIMIT,

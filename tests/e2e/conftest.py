@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.config import Settings
-from bot.telegram_app import build_application
-from index import store
-from index.ingest import ingest_paths
+from arshif.bot.config import Settings
+from arshif.bot.telegram_app import build_application
+from arshif.index import store
+from arshif.index.ingest import ingest_paths
 
 from .fakebot import FakeBotServer
 

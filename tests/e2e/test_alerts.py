@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import alerts as bot_alerts
-from bot.telegram_app import build_application
-from index import alerts as engine
-from index import store
+from arshif.bot import alerts as bot_alerts
+from arshif.bot.telegram_app import build_application
+from arshif.index import alerts as engine
+from arshif.index import store
 
 from .conftest import ADMIN, MEMBERS, REPO, STRANGER, BotEnv, make_settings
 from .fakebot import Call, FakeBotServer
@@ -55,7 +55,7 @@ TRAIN_3 = ("عمال قطار المرجان يكملون محطة الواحة"
 async def ingest_in_another_process(db: Path, *paths: Path) -> dict:
     """Runs ``arshif ingest PATH... --db DB --json`` as a separate process; returns its summary."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "ingest", *map(str, paths), "--db", str(db), "--json",
+        sys.executable, "-m", "arshif.bot.cli", "ingest", *map(str, paths), "--db", str(db), "--json",
         cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), WAIT)
@@ -370,7 +370,7 @@ async def test_admin_add_url_ingests_and_alerts(env: BotEnv, tmp_path: Path) -> 
 
 
 async def test_add_refuses_private_addresses_unless_the_bot_is_local(bot_factory, tmp_path: Path) -> None:
-    from bot import admin
+    from arshif.bot import admin
 
     with pytest.raises(admin.FetchError, match="private or local"):
         await admin.fetch_page("http://127.0.0.1:9/x", max_bytes=1000)

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from telegram.ext import CommandHandler
 
-from bot.render import utf16_len
-from bot.telegram_app import STATE_KEY
-from bot.texts import COMMANDS, TEXTS
-from index import store
-from index.ingest import ingest_paths
+from arshif.bot.render import utf16_len
+from arshif.bot.telegram_app import STATE_KEY
+from arshif.bot.texts import COMMANDS, TEXTS
+from arshif.index import store
+from arshif.index.ingest import ingest_paths
 
 from .conftest import ADMIN, GROUP, MEMBERS, SEED, STRANGER, BotEnv
 from .fakebot import Call
@@ -303,12 +303,12 @@ async def test_group_answers_mentions_and_replies_only(bot: BotEnv) -> None:
 async def test_engine_exception_becomes_a_polite_reply_and_the_admin_is_told(
     bot: BotEnv, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import index.qa
+    import arshif.index.qa
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(index.qa, "answer_question", broken)
+    monkeypatch.setattr(arshif.index.qa, "answer_question", broken)
     [reply] = await say(bot, MEMBERS[0], "من وقع اتفاقية الربط الكهربائي؟")
     assert reply.text == ERROR_AR
     await bot.server.wait_until(lambda: bool(bot.server.messages_to(ADMIN)))

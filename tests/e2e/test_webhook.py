@@ -23,11 +23,11 @@ import httpx
 import pytest
 from telegram.ext import Application
 
-from bot.config import Settings
-from bot.logs import NOISY_LOGGERS, configure_logging
-from bot.telegram_app import build_application
-from bot.webhook import MAX_BODY, SECRET_HEADER, WEBHOOK_KEY, WebhookError, WebhookServer, run_webhook_server
-from index import store
+from arshif.bot.config import Settings
+from arshif.bot.logs import NOISY_LOGGERS, configure_logging
+from arshif.bot.telegram_app import build_application
+from arshif.bot.webhook import MAX_BODY, SECRET_HEADER, WEBHOOK_KEY, WebhookError, WebhookServer, run_webhook_server
+from arshif.index import store
 
 from .conftest import ADMIN, MEMBERS, make_settings
 from .fakebot import FakeBotServer
@@ -226,7 +226,7 @@ async def test_arshif_health_asks_the_running_bot(webhook_bot: Callable[..., obj
         env_vars |= {"ARSHIF_WEBHOOK_URL": WEBHOOK_URL, "ARSHIF_LISTEN": "127.0.0.1",
                      "ARSHIF_PORT": str(env.http.port)}
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "health", "--db", str(db_path), cwd=REPO, env=env_vars,
+            sys.executable, "-m", "arshif.bot.cli", "health", "--db", str(db_path), cwd=REPO, env=env_vars,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(proc.communicate(), 30)
@@ -234,10 +234,10 @@ async def test_arshif_health_asks_the_running_bot(webhook_bot: Callable[..., obj
 
 
 SERVE_SCRIPT = """
-from bot.config import load_settings
-from bot.logs import configure_logging
-from bot.telegram_app import build_application
-from bot.webhook import serve_webhook
+from arshif.bot.config import load_settings
+from arshif.bot.logs import configure_logging
+from arshif.bot.telegram_app import build_application
+from arshif.bot.webhook import serve_webhook
 
 settings = load_settings()
 configure_logging(settings.log_format, settings.log_level, secrets=[settings.webhook_secret or ""])

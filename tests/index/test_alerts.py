@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from index import alerts, store
-from index.errors import DateRangeError, LimitError, QuerySyntaxError
-from index.ingest import RawArticle, ingest_records
+from arshif.index import alerts, store
+from arshif.index.errors import DateRangeError, LimitError, QuerySyntaxError
+from arshif.index.ingest import RawArticle, ingest_records
 
 REPO = Path(__file__).resolve().parents[2]
 USER, OTHER = 501, 502
@@ -184,7 +184,7 @@ def test_articles_from_another_process_are_seen(archive: sqlite3.Connection, tmp
     doc = tmp_path / "new.md"
     doc.write_text("---\ntitle: قطار الساحل يعود\nsource: الساحل\npublished: 2026-03-09\n---\n"
                    "عاد قطار الساحل إلى العمل بعد توقف دام شهرا كاملا في مدينة المرجان.\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "bot.cli", "ingest", str(doc), "--db", path],
+    subprocess.run([sys.executable, "-m", "arshif.bot.cli", "ingest", str(doc), "--db", path],
                    cwd=REPO, check=True, capture_output=True, timeout=120)
     [batch] = alerts.collect_alerts(archive)
     assert len(batch.article_ids) == 1
@@ -318,7 +318,7 @@ def test_a_crash_after_claiming_is_settled_as_possibly_sent(archive: sqlite3.Con
     # The process dies here (after sendMessage, before mark_sent). A new process starts:
     path = archive.execute("PRAGMA database_list").fetchone()[2]
     restarted = store.connect(path)
-    with caplog.at_level("WARNING", logger="index.alerts"):
+    with caplog.at_level("WARNING", logger="arshif.index.alerts"):
         assert alerts.recover_interrupted(restarted) == 1
     assert "possibly sent" in caplog.text
     assert alerts.pending_deliveries(restarted) == []  # never resent

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.analysis import (
+from arshif.index.analysis import (
     analyze,
     analyze_text,
     fold,

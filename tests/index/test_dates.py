@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.analysis import normalize_with_map
-from index.dates import (
+from arshif.index.analysis import normalize_with_map
+from arshif.index.dates import (
     DateMention,
     _Normalized,
     extract_dates,

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from index.entities import Entity, entity_key, extract_entities, load_places, place_name
+from arshif.index.entities import Entity, entity_key, extract_entities, load_places, place_name
 
 
 def _find(entities: list[Entity], kind: str, text: str) -> Entity:

@@ -20,9 +20,9 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from index import feeds, search, store
-from index.feeds import FeedError, FetchLimits
+from arshif.bot.cli import main
+from arshif.index import feeds, search, store
+from arshif.index.feeds import FeedError, FetchLimits
 
 # --- the server -----------------------------------------------------------------------------------
 

@@ -21,9 +21,9 @@ from conftest import (
     titles,
 )
 
-from index import ingest, search, store
-from index.errors import IngestError
-from index.ingest import RawArticle, ingest_paths, ingest_records, parse_text, record_from_mapping
+from arshif.index import ingest, search, store
+from arshif.index.errors import IngestError
+from arshif.index.ingest import RawArticle, ingest_paths, ingest_records, parse_text, record_from_mapping
 
 GOOD_TXT = "A good article among bad ones\n\nThe fictional good article survives the bad inputs next to it.\n"
 

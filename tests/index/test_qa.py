@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import SEED
 
-from index import qa, store
-from index.errors import DatasetError
-from index.evaluation import evaluate, exact_match, f1_score, normalize_answer
-from index.ingest import ingest_paths
+from arshif.index import qa, store
+from arshif.index.errors import DatasetError
+from arshif.index.evaluation import evaluate, exact_match, f1_score, normalize_answer
+from arshif.index.ingest import ingest_paths
 
 
 def _ids_by_url(conn: sqlite3.Connection, fragment: str) -> int:

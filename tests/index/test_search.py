@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index import search, store
-from index.analysis import term, tokenize
-from index.errors import ArchiveError, DateRangeError, QuerySyntaxError
-from index.models import SearchResult
+from arshif.index import search, store
+from arshif.index.analysis import term, tokenize
+from arshif.index.errors import ArchiveError, DateRangeError, QuerySyntaxError
+from arshif.index.models import SearchResult
 
 TXT_TITLE = "وزارة المياه تطلق محطة تحلية جديدة في مدينة الزهراء"
 HTML_TITLE = "افتتاح مكتبة رقمية في بلدة النخيل"
@@ -199,7 +199,7 @@ def test_spelling_of_the_query_does_not_matter(db: sqlite3.Connection, query: st
 
 
 def test_spelling_of_the_text_does_not_matter(empty_db: sqlite3.Connection) -> None:
-    from index.ingest import RawArticle, ingest_records
+    from arshif.index.ingest import RawArticle, ingest_records
 
     ingest_records(empty_db, [RawArticle(title="خبر بالحركات", body="وُقِّعَت الإتفاقيّة في المدرسه الكبرى بالقاهره.")],
                    workers=1)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.segments import PASSAGE_WORDS, split_passages, split_sentences
+from arshif.index.segments import PASSAGE_WORDS, split_passages, split_sentences
 
 
 def sentences(text: str) -> list[str]:

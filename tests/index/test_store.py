@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from index import search, store
-from index.errors import ArchiveError, ArticleNotFound
-from index.ingest import RawArticle, content_hash, ingest_records, prepare, remove_article, validate
+from arshif.index import search, store
+from arshif.index.errors import ArchiveError, ArticleNotFound
+from arshif.index.ingest import RawArticle, content_hash, ingest_records, prepare, remove_article, validate
 
 
 def prepared(title: str, body: str, *, url: str | None = None, published: str | None = "2022-01-10",
