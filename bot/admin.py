@@ -33,11 +33,10 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
-
 from arshif.index import ingest
 from arshif.index.models import IngestFailure, IngestSummary
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from . import render
 from .alerts import MENU_KEY, db_call, trigger_alerts

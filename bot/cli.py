@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-
 from arshif.index import qa as qa_engine
 from arshif.index import search as search_engine
 from arshif.index import store

@@ -32,11 +32,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from arshif.index import store
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
-
-from arshif.index import store
 
 from .config import Settings
 from .logs import RedactingFilter

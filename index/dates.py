@@ -32,9 +32,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
-from hijridate import Gregorian, Hijri
-
 from arshif.index.analysis import fold, normalize
+from hijridate import Gregorian, Hijri
 
 __all__ = ["DateMention", "extract_dates", "format_date", "parse_date", "parse_date_bound"]
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner, Result
-from conftest import FIXTURE_COUNT, FIXTURES, SAMPLE_COUNT
-
 from arshif.bot.cli import main
 from arshif.index import store
+from click.testing import CliRunner, Result
+from conftest import FIXTURE_COUNT, FIXTURES, SAMPLE_COUNT
 
 SEARCH_KEYS = {"query", "total", "results"}
 HIT_KEYS = {"article_id", "title", "url", "published", "source", "score", "excerpt"}

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import click
-
 from arshif.bot.cli import main
 
 REPO = Path(__file__).resolve().parents[1]

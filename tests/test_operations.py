@@ -20,12 +20,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
-
 from arshif.bot.cli import main
 from arshif.bot.logs import configure_logging
 from arshif.index import qa, search, store
 from arshif.index.ingest import ingest_paths
+from click.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "index" / "samples"

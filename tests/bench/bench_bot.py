@@ -36,6 +36,7 @@ from arshif.bot import telegram_app  # noqa: E402
 from arshif.bot.config import Settings  # noqa: E402
 from arshif.bot.telegram_app import build_application  # noqa: E402
 from arshif.index import store  # noqa: E402
+
 from tests.e2e.fakebot import FakeBotServer  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "saudinewsnet"

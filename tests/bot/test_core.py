@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from arshif.bot.access import RateLimiter, decide
 from arshif.bot.config import Settings
 from arshif.bot.core import ARTICLE_MAX_UNITS, MAX_QUERY_CHARS, Conversation, Reply, Who, flat_buttons, is_question

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-
 from arshif.bot.logs import NOISY_LOGGERS, RedactingFilter, configure_logging, loggable_text, redact
 
 SECRET = "AAEhBOweik6ad9r_QXnvqh6KQhwNRNPzZ5s"

@@ -9,9 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from arshif.bot.core import Button, FactLine, Item, Reply, SourceLine
 from arshif.bot.render import (
     CALLBACK_DATA_LIMIT,
@@ -29,6 +26,9 @@ from arshif.bot.render import (
     utf16_len,
     visible_text,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.e2e.fakebot import parse_html
 
 AR_SOURCE = SourceLine(1, "وزيرا الطاقة يوقعان اتفاقية", "https://example.org/a?x=1&y=2", "2024-03-14", "wire")

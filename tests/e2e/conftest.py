@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from telegram.ext import Application
-
 from arshif.bot.config import Settings
 from arshif.bot.telegram_app import build_application
 from arshif.index import store
 from arshif.index.ingest import ingest_paths
+from telegram.ext import Application
 
 from .fakebot import FakeBotServer
 

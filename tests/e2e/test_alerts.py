@@ -18,7 +18,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from arshif.bot import alerts as bot_alerts
 from arshif.bot.telegram_app import build_application
 from arshif.index import alerts as engine

@@ -13,13 +13,12 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
-from telegram.ext import CommandHandler
-
 from arshif.bot.render import utf16_len
 from arshif.bot.telegram_app import STATE_KEY
 from arshif.bot.texts import COMMANDS, TEXTS
 from arshif.index import store
 from arshif.index.ingest import ingest_paths
+from telegram.ext import CommandHandler
 
 from .conftest import ADMIN, GROUP, MEMBERS, SEED, STRANGER, BotEnv
 from .fakebot import Call

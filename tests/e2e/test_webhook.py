@@ -21,13 +21,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from telegram.ext import Application
-
 from arshif.bot.config import Settings
 from arshif.bot.logs import NOISY_LOGGERS, configure_logging
 from arshif.bot.telegram_app import build_application
 from arshif.bot.webhook import MAX_BODY, SECRET_HEADER, WEBHOOK_KEY, WebhookError, WebhookServer, run_webhook_server
 from arshif.index import store
+from telegram.ext import Application
 
 from .conftest import ADMIN, MEMBERS, make_settings
 from .fakebot import FakeBotServer

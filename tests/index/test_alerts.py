@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from arshif.index import alerts, store
 from arshif.index.errors import DateRangeError, LimitError, QuerySyntaxError
 from arshif.index.ingest import RawArticle, ingest_records

@@ -6,9 +6,6 @@ import re
 import sqlite3
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from arshif.index.analysis import (
     analyze,
     analyze_text,
@@ -20,6 +17,8 @@ from arshif.index.analysis import (
     terms_between,
     tokenize,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize(

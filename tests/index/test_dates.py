@@ -7,9 +7,6 @@ import time
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from arshif.index.analysis import normalize_with_map
 from arshif.index.dates import (
     DateMention,
@@ -19,6 +16,8 @@ from arshif.index.dates import (
     parse_date,
     parse_date_bound,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 TUE = date(2021, 8, 10)  # a Tuesday; most rows resolve against it
 

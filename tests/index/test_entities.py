@@ -6,7 +6,6 @@ import random
 import time
 
 import pytest
-
 from arshif.index.entities import Entity, entity_key, extract_entities, load_places, place_name
 
 

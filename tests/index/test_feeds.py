@@ -18,11 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from click.testing import CliRunner
-
 from arshif.bot.cli import main
 from arshif.index import feeds, search, store
 from arshif.index.feeds import FeedError, FetchLimits
+from click.testing import CliRunner
 
 # --- the server -----------------------------------------------------------------------------------
 

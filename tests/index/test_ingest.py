@@ -9,6 +9,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from arshif.index import ingest, search, store
+from arshif.index.errors import IngestError
+from arshif.index.ingest import RawArticle, ingest_paths, ingest_records, parse_text, record_from_mapping
 from conftest import (
     FIXTURE_ARTICLES,
     FIXTURE_COUNT,
@@ -20,10 +23,6 @@ from conftest import (
     SEED,
     titles,
 )
-
-from arshif.index import ingest, search, store
-from arshif.index.errors import IngestError
-from arshif.index.ingest import RawArticle, ingest_paths, ingest_records, parse_text, record_from_mapping
 
 GOOD_TXT = "A good article among bad ones\n\nThe fictional good article survives the bad inputs next to it.\n"
 

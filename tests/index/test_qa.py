@@ -11,12 +11,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import SEED
-
 from arshif.index import qa, store
 from arshif.index.errors import DatasetError
 from arshif.index.evaluation import evaluate, exact_match, f1_score, normalize_answer
 from arshif.index.ingest import ingest_paths
+from conftest import SEED
 
 
 def _ids_by_url(conn: sqlite3.Connection, fragment: str) -> int:

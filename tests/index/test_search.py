@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from arshif.index import search, store
 from arshif.index.analysis import term, tokenize
 from arshif.index.errors import ArchiveError, DateRangeError, QuerySyntaxError
 from arshif.index.models import SearchResult
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 TXT_TITLE = "وزارة المياه تطلق محطة تحلية جديدة في مدينة الزهراء"
 HTML_TITLE = "افتتاح مكتبة رقمية في بلدة النخيل"

@@ -6,10 +6,9 @@ import itertools
 import re
 
 import pytest
+from arshif.index.segments import PASSAGE_WORDS, split_passages, split_sentences
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from arshif.index.segments import PASSAGE_WORDS, split_passages, split_sentences
 
 
 def sentences(text: str) -> list[str]:

@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from arshif.index import search, store
 from arshif.index.errors import ArchiveError, ArticleNotFound
 from arshif.index.ingest import RawArticle, content_hash, ingest_records, prepare, remove_article, validate
