@@ -59,7 +59,7 @@ from rapidfuzz import fuzz
 
 from . import store
 from .analysis import fold, normalize
-from .errors import ArchiveError, LimitError, QuerySyntaxError
+from .errors import AlreadySubscribed, ArchiveError, LimitError, QuerySyntaxError
 from .models import Hit
 from .search import build_match, excerpt, parse_query
 
@@ -108,10 +108,6 @@ INTERRUPTED_NOTE = "interrupted: the bot stopped during this send; recorded as p
 UNCONFIRMED_NOTE = "unconfirmed: Telegram did not answer; recorded as possibly sent"
 
 _WORD = re.compile(r"\w+")
-
-
-class AlreadySubscribed(ArchiveError):
-    """Raised when the user already has the same query in the same chat."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +212,8 @@ def subscribe(conn: sqlite3.Connection, user_id: int, chat_id: int, query: str, 
     if not query:
         raise QuerySyntaxError("Write the words to watch for, e.g. /subscribe desalination Aqaba.")
     if len(query) > MAX_QUERY_CHARS:
-        raise LimitError(f"A subscription query can be at most {MAX_QUERY_CHARS} characters; shorten it.")
+        raise LimitError(f"A subscription query can be at most {MAX_QUERY_CHARS} characters; shorten it.",
+                         what="query", limit=MAX_QUERY_CHARS)
     match, filters, terms = _plan(query)
     high = store.max_article_id(conn)
     bounded = store.Filters(since=filters.since, until=filters.until, sources=filters.sources, max_id=high)
@@ -230,10 +227,10 @@ def subscribe(conn: sqlite3.Connection, user_id: int, chat_id: int, query: str, 
                       source=r["source"], score=round(-r["score"], 4), excerpt=text, highlights=spans)
     row, existing = store.insert_subscription(conn, user_id, chat_id, query, last_seen=high, limit=limit)
     if existing is not None:
-        raise AlreadySubscribed(f"You already subscribed to this query (#{existing['id']}).")
+        raise AlreadySubscribed(f"You already subscribed to this query (#{existing['id']}).", sub_id=existing["id"])
     if row is None:
         raise LimitError(f"You have {limit} subscriptions, the most allowed; remove one with "
-                         "/unsubscribe <id> first (/subscriptions lists them).")
+                         "/unsubscribe <id> first (/subscriptions lists them).", what="subscriptions", limit=limit)
     sub = _subscription(row)
     log.info("subscription %s saved: %d chars, %d archived matches", sub.id, len(query), total)
     return sub, total, example

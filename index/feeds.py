@@ -33,7 +33,7 @@ import httpx
 
 from . import store
 from .dates import parse_date
-from .errors import ArchiveError, IngestError
+from .errors import FeedError, IngestError
 from .ingest import RawArticle, content_hash, ingest_records, parse_html, validate
 
 __all__ = [
@@ -62,10 +62,6 @@ MAX_REDIRECTS = 5
 SHORT_SUMMARY_CHARS = 400
 
 PollStatus = Literal["ok", "not-modified", "error"]
-
-
-class FeedError(ArchiveError):
-    """Raised when a feed URL cannot be added or found, or (internally) when a fetch fails."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import ArticleNotFound, QuerySyntaxError
+from .errors import ArticleNotFound, QuerySyntaxError, SchemaTooNew
 from .models import Article
 
 __all__ = [
@@ -76,10 +76,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     """Apply the migrations the database lacks, each in its own transaction; return the version."""
     current = schema_version(conn)
     if current > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"The database is at schema version {current}, newer than this arshif ({SCHEMA_VERSION}); "
-            "upgrade arshif."
-        )
+        raise SchemaTooNew(current, SCHEMA_VERSION)
     for version, sql in MIGRATIONS:
         if version <= current:
             continue

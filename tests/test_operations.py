@@ -23,6 +23,7 @@ import pytest
 from arshif.bot.cli import main
 from arshif.bot.logs import configure_logging
 from arshif.index import qa, search, store
+from arshif.index.errors import ArchiveError
 from arshif.index.ingest import ingest_paths
 from click.testing import CliRunner, Result
 
@@ -310,8 +311,11 @@ def test_a_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> Non
     conn = store.connect(path)
     conn.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(RuntimeError, match="newer than this arshif"):
+    with pytest.raises(ArchiveError, match=rf"made by a newer arshif \(schema {store.SCHEMA_VERSION + 1};"):
         store.connect(path)
+    result = cli("search", "x", "--db", str(path))  # one sentence, never a traceback
+    assert result.exit_code != 0
+    assert "made by a newer arshif" in result.output and "Traceback" not in result.output
 
 
 # --- (c) config check ---------------------------------------------------------------------------
