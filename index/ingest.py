@@ -4,6 +4,10 @@ The flow is ``iter_records`` (read and parse inputs; failures are reported, neve
 ``prepare`` (analysis, passages and facts; CPU-bound, run on every core in worker processes)
 → ``store.insert_articles`` (one transaction per batch, in the main process). The reader streams:
 one file, or one zip member, is in memory at a time, and at most two batches are in flight.
+
+A bad input costs only itself: a file, zip member or JSON record that cannot be read becomes an
+``IngestFailure`` (with its file and line) and the run goes on. ``IngestLimits`` bound what one
+input may expand to; a zip is measured while it is decompressed, never by its headers' word alone.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +35,20 @@ from .facts import extract_facts
 from .models import IngestFailure, IngestSummary
 from .segments import split_passages, split_sentences
 
-__all__ = ["MAX_FILE_BYTES", "RawArticle", "ingest_paths", "ingest_records", "iter_records", "parse_text"]
+__all__ = ["MAX_FILE_BYTES", "IngestLimits", "RawArticle", "ingest_paths", "ingest_records", "iter_records",
+           "parse_text"]
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 256 * 1024 * 1024  # one file or zip member; larger ones are reported and skipped
+MIB = 1024 * 1024
+# One file or zip member, uncompressed; larger ones are reported and skipped. Reading one holds it,
+# its text and its lines in memory at once (about four times this), so it bounds the peak memory.
+MAX_FILE_BYTES = 64 * MIB
+MAX_ARCHIVE_BYTES = 1024 * MIB  # everything one zip expands to, nested zips included
+MAX_ARCHIVE_FILES = 10_000  # files in one zip, nested zips included
+MAX_ARCHIVE_DEPTH = 2  # a zip may hold zips, which may not hold zips
+FUTURE_DAYS = 2  # a publication date later than this many days after today is a mistake
+_CHUNK = MIB
 MAX_BODY_CHARS = 2_000_000  # one article; longer bodies are refused (likely not an article)
 BATCH = 256
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson", ".zip"}
@@ -50,6 +64,23 @@ _FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "author": ("author", "byline", "authors"),
     "lang": ("lang", "language"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class IngestLimits:
+    """What one input may expand to (``ARSHIF_MAX_FILE_MB`` and the ``ARSHIF_MAX_ARCHIVE_*`` settings).
+
+    Checked while reading: a zip member's declared size can lie, and a 300 KB zip can hold a
+    300 MB member, so bytes are counted as they come out of the decompressor.
+    """
+
+    max_file_bytes: int = MAX_FILE_BYTES  # one file or zip member, uncompressed
+    max_archive_bytes: int = MAX_ARCHIVE_BYTES  # one top-level zip, uncompressed, nested zips included
+    max_archive_files: int = MAX_ARCHIVE_FILES  # files in one top-level zip, nested zips included
+    max_archive_depth: int = MAX_ARCHIVE_DEPTH  # 1: no zip inside a zip
+
+
+DEFAULT_LIMITS = IngestLimits()
 
 
 @dataclass(slots=True)
@@ -70,8 +101,11 @@ class RawArticle:
 # --- reading ------------------------------------------------------------------------------------
 
 
+_NOT_SPACE = re.compile(rb"\S")
+
+
 def _decode(data: bytes, name: str) -> str:
-    if not data.strip():
+    if not _NOT_SPACE.search(data):  # not data.strip(): that would copy a large file once more
         raise IngestError("empty file")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
@@ -84,6 +118,7 @@ def _decode(data: bytes, name: str) -> str:
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_FRONT_MATTER_OPEN = re.compile(r"\A---[ \t]*\r?\n")
 _FM_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$")
 # Page furniture that raw saved pages carry near the top: font-size widgets, share/print links.
 # A toolbar may hold several of them on one line («طباعة | مشاركة»).
@@ -113,6 +148,10 @@ def parse_text(text: str, origin: str | None = None) -> RawArticle:
             if fm:
                 meta[fm.group(1).lower()] = _clean_value(fm.group(2))
         text = text[m.end():]
+    elif _FRONT_MATTER_OPEN.match(text):
+        # Without this the opening line would become the title «---» and the metadata the body.
+        raise IngestError("front matter is not closed: the first line is --- but no later line is; "
+                          "add a line --- after the title/published lines")
     lines = text.splitlines()
     title = _pick(meta, "title")
     published = _pick(meta, "published")
@@ -210,38 +249,82 @@ def _record(fields: Mapping[str, Any], origin: str | None, *, title: str, body: 
 Item = RawArticle | IngestFailure
 
 
-def _records_from_bytes(name: str, data: bytes, origin: str) -> Iterator[Item]:
+class _TooLarge(Exception):
+    """A file or zip member came out larger than allowed; ``reason`` says which limit."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class _Budget:
+    """What is left of one top-level zip's allowance; nested zips draw on it too."""
+
+    bytes_left: int
+    files_left: int
+    spent: str | None = None  # why the archive stopped being read, once it has
+
+
+def _mb(n: int) -> str:
+    return f"{n / MIB:,.1f} MB" if n < 10 * MIB else f"{n // MIB:,} MB"
+
+
+def _file_too_large(limits: IngestLimits, size: int | None = None) -> str:
+    found = f"{_mb(size)}" if size is not None else f"more than {_mb(limits.max_file_bytes)}"
+    return f"too large ({found} uncompressed; the limit is {_mb(limits.max_file_bytes)} per file, ARSHIF_MAX_FILE_MB)"
+
+
+def _json_records(text: str, origin: str) -> Iterator[Item]:
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise IngestError("JSON nested too deeply to read") from exc
+    items = parsed if isinstance(parsed, list) else [parsed]
+    if not items:
+        raise IngestError("empty JSON array")
+    for i, obj in enumerate(items):
+        where = f"{origin}[{i}]" if isinstance(parsed, list) else origin
+        try:
+            yield record_from_mapping(obj, where)
+        except IngestError as exc:
+            yield IngestFailure(where, str(exc))
+        except RecursionError:
+            yield IngestFailure(where, "JSON nested too deeply to read")
+
+
+def _jsonl_records(text: str, origin: str) -> Iterator[Item]:
+    # Split on newlines only: str.splitlines() also splits at U+2028 and U+0085, which JSON strings
+    # may hold as they are, and the line numbers would no longer be an editor's.
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{origin}:{lineno}"
+        try:
+            yield record_from_mapping(json.loads(line), where)
+        except json.JSONDecodeError as exc:
+            yield IngestFailure(where, f"malformed JSON: {exc.msg}")
+        except RecursionError:  # e.g. [[[[…]]]] 100,000 deep: this line alone is lost
+            yield IngestFailure(where, "JSON nested too deeply to read")
+        except IngestError as exc:
+            yield IngestFailure(where, str(exc))
+
+
+def _records_from_bytes(name: str, data: bytes, origin: str, *, limits: IngestLimits = DEFAULT_LIMITS,
+                        budget: _Budget | None = None, depth: int = 0) -> Iterator[Item]:
     suffix = Path(name).suffix.lower()
     try:
         if suffix == ".zip":
-            yield from _records_from_zip(data, origin)
+            yield from _records_from_zip(data, origin, limits=limits, budget=budget, depth=depth + 1)
             return
         text = _decode(data, name)
+        del data  # the bytes are no longer needed while the text is parsed
         if suffix in (".json",):
-            try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise IngestError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
-            items = parsed if isinstance(parsed, list) else [parsed]
-            if not items:
-                raise IngestError("empty JSON array")
-            for i, obj in enumerate(items):
-                where = f"{origin}[{i}]" if isinstance(parsed, list) else origin
-                try:
-                    yield record_from_mapping(obj, where)
-                except IngestError as exc:
-                    yield IngestFailure(where, str(exc))
+            yield from _json_records(text, origin)
         elif suffix in (".jsonl", ".ndjson"):
-            for lineno, line in enumerate(text.splitlines(), 1):
-                if not line.strip():
-                    continue
-                where = f"{origin}:{lineno}"
-                try:
-                    yield record_from_mapping(json.loads(line), where)
-                except json.JSONDecodeError as exc:
-                    yield IngestFailure(where, f"malformed JSON: {exc.msg}")
-                except IngestError as exc:
-                    yield IngestFailure(where, str(exc))
+            yield from _jsonl_records(text, origin)
         elif suffix in (".html", ".htm"):
             yield parse_html(text, origin)
         else:
@@ -253,27 +336,69 @@ def _records_from_bytes(name: str, data: bytes, origin: str) -> Iterator[Item]:
         yield IngestFailure(origin, f"unreadable: {type(exc).__name__}: {exc}")
 
 
-def _records_from_zip(data: bytes | None, origin: str, path: Path | None = None) -> Iterator[Item]:
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: IngestLimits, budget: _Budget) -> bytes:
+    """Return a member's bytes, counted as they are decompressed; raise _TooLarge past either limit."""
+    chunks: list[bytes] = []
+    size = 0
+    with zf.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            size += len(chunk)
+            budget.bytes_left -= len(chunk)
+            if size > limits.max_file_bytes:
+                raise _TooLarge(_file_too_large(limits))
+            if budget.bytes_left < 0:
+                budget.spent = (f"the archive expands to more than {_mb(limits.max_archive_bytes)} "
+                                f"(ARSHIF_MAX_ARCHIVE_MB)")
+                raise _TooLarge(budget.spent)
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _records_from_zip(data: bytes | None, origin: str, path: Path | None = None, *,
+                      limits: IngestLimits = DEFAULT_LIMITS, budget: _Budget | None = None,
+                      depth: int = 1) -> Iterator[Item]:
+    """Yield the records of a zip's members one member at a time, within ``limits``.
+
+    ``budget`` is shared with the zips nested in it, so a zip of zips cannot multiply the allowance.
+    """
+    if depth > limits.max_archive_depth:
+        yield IngestFailure(origin, f"a zip inside a zip {depth} levels deep; the limit is "
+                                    f"{limits.max_archive_depth} (ARSHIF_MAX_ARCHIVE_DEPTH)")
+        return
     try:
         zf = zipfile.ZipFile(path if path is not None else io.BytesIO(data or b""))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError):
         yield IngestFailure(origin, "not a valid zip archive")
         return
+    budget = budget if budget is not None else _Budget(limits.max_archive_bytes, limits.max_archive_files)
     with zf:
-        for info in zf.infolist():
-            if info.is_dir() or Path(info.filename).suffix.lower() not in SUFFIXES:
-                continue
+        members = [info for info in zf.infolist()
+                   if not info.is_dir() and Path(info.filename).suffix.lower() in SUFFIXES]
+        if len(members) > budget.files_left:
+            yield IngestFailure(origin, f"too many files ({len(members):,}; the limit is {limits.max_archive_files:,} "
+                                        f"per archive, ARSHIF_MAX_ARCHIVE_FILES); nothing in it was read")
+            return
+        budget.files_left -= len(members)
+        for n, info in enumerate(members):
             where = f"{origin}!{info.filename}"
-            if info.file_size > MAX_FILE_BYTES:
-                yield IngestFailure(where, f"too large ({info.file_size // 2**20} MiB; limit "
-                                           f"{MAX_FILE_BYTES // 2**20} MiB)")
+            if budget.spent is not None:
+                yield IngestFailure(origin, f"{len(members) - n} file(s) not read: {budget.spent}")
+                return
+            if info.file_size > limits.max_file_bytes:  # the header says so; reading checks again
+                yield IngestFailure(where, _file_too_large(limits, info.file_size))
                 continue
             try:
-                member = zf.read(info)
-            except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+                member = _read_member(zf, info, limits, budget)
+            except _TooLarge as exc:
+                yield IngestFailure(where, exc.reason)
+                continue
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, EOFError,
+                    NotImplementedError, ValueError) as exc:
                 yield IngestFailure(where, f"unreadable zip member: {exc}")
                 continue
-            yield from _records_from_bytes(info.filename, member, where)
+            records = _records_from_bytes(info.filename, member, where, limits=limits, budget=budget, depth=depth)
+            del member  # the reader below drops its bytes once decoded; this frame must not keep them
+            yield from records
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | IngestFailure]:
@@ -290,7 +415,7 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | IngestFailure]:
             yield IngestFailure(str(path), "no such file or folder")
 
 
-def iter_records(paths: Iterable[str | Path]) -> Iterator[Item]:
+def iter_records(paths: Iterable[str | Path], *, limits: IngestLimits = DEFAULT_LIMITS) -> Iterator[Item]:
     """Yield every article (or failure) found under the given paths, one file at a time."""
     for f in iter_files(paths):
         if isinstance(f, IngestFailure):
@@ -302,18 +427,26 @@ def iter_records(paths: Iterable[str | Path]) -> Iterator[Item]:
                                         f"use one of {', '.join(sorted(SUFFIXES))}")
             continue
         try:
-            size = f.stat().st_size
-            if size > MAX_FILE_BYTES:
-                yield IngestFailure(origin, f"too large ({size // 2**20} MiB; limit {MAX_FILE_BYTES // 2**20} MiB)")
-                continue
             if f.suffix.lower() == ".zip":
-                yield from _records_from_zip(None, origin, f)
+                # A zip is read member by member, each counted as it is decompressed, so its own size
+                # on disk is only bounded by what the operator could upload or copy there.
+                yield from _records_from_zip(None, origin, f, limits=limits)
                 continue
-            data = f.read_bytes()
+            size = f.stat().st_size
+            if size > limits.max_file_bytes:
+                yield IngestFailure(origin, _file_too_large(limits, size))
+                continue
+            with f.open("rb") as fh:
+                data = fh.read(limits.max_file_bytes + 1)  # the file may have grown since stat()
+            if len(data) > limits.max_file_bytes:
+                yield IngestFailure(origin, _file_too_large(limits))
+                continue
         except OSError as exc:
             yield IngestFailure(origin, f"cannot read: {exc.strerror or exc}")
             continue
-        yield from _records_from_bytes(f.name, data, origin)
+        records = _records_from_bytes(f.name, data, origin, limits=limits)
+        del data
+        yield from records
 
 
 # --- analysis -----------------------------------------------------------------------------------
@@ -327,8 +460,42 @@ def content_hash(title: str, body: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+# A lone UTF-16 surrogate (JSON's "\\ud800") is a str Python holds but UTF-8 cannot encode: SQLite and
+# the hash would raise on it far from its record, so it is refused here, with the record's name.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# An ISO 8601 date or date-time, read field by field so that hour 25 is refused, not dropped.
+_ISO_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,]\d+)?)?)?"
+                       r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?\s*", re.I)
+
+
+def _check_text(raw: RawArticle) -> None:
+    for name in ("title", "body", "published", "url", "source", "author", "lang", "ext_id"):
+        value = getattr(raw, name)
+        if isinstance(value, str) and (m := _SURROGATE.search(value)):
+            raise IngestError(f"the {name} holds an invalid character (a lone surrogate, U+{ord(m.group()):04X}, "
+                              f"at character {m.start() + 1:,}); the record is not valid Unicode text")
+
+
+def published_date(text: str) -> date | None:
+    """Return the publication date a field denotes, None when it names none; raise IngestError when
+    it names an impossible date (2024-01-01T25:61:61Z) or one more than ``FUTURE_DAYS`` days ahead."""
+    if m := _ISO_DATE.fullmatch(text):
+        try:
+            datetime(*(int(g) for g in m.groups() if g is not None))  # type: ignore[misc]
+        except ValueError as exc:
+            raise IngestError(f"impossible date {text.strip()!r} ({exc}); "
+                              "write a real date such as 2024-01-31, or leave it out") from exc
+    found = parse_date(text)
+    latest = datetime.now(UTC).date() + timedelta(days=FUTURE_DAYS)
+    if found is not None and found > latest:
+        raise IngestError(f"date {text.strip()!r} is in the future (after {latest.isoformat()}); "
+                          "fix it, or leave it out")
+    return found
+
+
 def validate(raw: RawArticle) -> RawArticle:
     """Return the record cleaned up, or raise IngestError when it is not an article."""
+    _check_text(raw)
     body = raw.body.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not body:
         raise IngestError("no article text")
@@ -340,7 +507,7 @@ def validate(raw: RawArticle) -> RawArticle:
         title = body[first[0]:first[1]][:120]
     published = None
     if raw.published:
-        d = parse_date(str(raw.published))
+        d = published_date(str(raw.published))
         published = d.isoformat() if d else None
     url = raw.url.strip() if raw.url else None
     if url and not re.match(r"https?://", url, re.I):
@@ -463,9 +630,10 @@ def ingest_records(conn, records: Iterable[Item], *, workers: int | None = None,
     return summary
 
 
-def ingest_paths(conn, paths: Iterable[str | Path], **kwargs: Any) -> IngestSummary:
-    """Ingest files and folders (recursively; zips included) into the open database."""
-    return ingest_records(conn, iter_records(paths), **kwargs)
+def ingest_paths(conn, paths: Iterable[str | Path], *, limits: IngestLimits = DEFAULT_LIMITS,
+                 **kwargs: Any) -> IngestSummary:
+    """Ingest files and folders (recursively; zips included, within ``limits``) into the open database."""
+    return ingest_records(conn, iter_records(paths, limits=limits), **kwargs)
 
 
 def remove_article(conn, article_id: int) -> None:

@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 from arshif.index import ingest, search, store
 from arshif.index.errors import IngestError
-from arshif.index.ingest import RawArticle, ingest_paths, ingest_records, parse_text, record_from_mapping
+from arshif.index.ingest import (
+    IngestLimits,
+    RawArticle,
+    ingest_paths,
+    ingest_records,
+    parse_text,
+    record_from_mapping,
+)
 from conftest import (
     FIXTURE_ARTICLES,
     FIXTURE_COUNT,
@@ -248,26 +255,22 @@ def test_unsupported_files_in_a_folder_are_left_alone(empty_db: sqlite3.Connecti
     assert (summary.added, summary.failed) == (1, [])
 
 
-def test_oversized_file_is_reported(empty_db: sqlite3.Connection, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 400)
+def test_oversized_file_is_reported(empty_db: sqlite3.Connection, tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     big.write_text("Big\n\n" + "word " * 200, encoding="utf-8")
     good = tmp_path / "good.txt"
     good.write_text(GOOD_TXT, encoding="utf-8")
-    summary = ingest_paths(empty_db, [big, good], workers=1)
+    summary = ingest_paths(empty_db, [big, good], workers=1, limits=IngestLimits(max_file_bytes=400))
     assert summary.added == 1
     assert [f.path for f in summary.failed] == [str(big)]
     assert "too large" in summary.failed[0].reason
 
 
-def test_oversized_zip_member_is_reported(empty_db: sqlite3.Connection, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 2000)
+def test_oversized_zip_member_is_reported(empty_db: sqlite3.Connection, tmp_path: Path) -> None:
     archive = tmp_path / "mixed.zip"
     archive.write_bytes(_zip_bytes({"big.txt": b"Big\n\n" + b"word " * 2000, "good.txt": GOOD_TXT.encode()}))
     assert archive.stat().st_size < 2000
-    summary = ingest_paths(empty_db, [archive], workers=1)
+    summary = ingest_paths(empty_db, [archive], workers=1, limits=IngestLimits(max_file_bytes=2000))
     assert summary.added == 1
     assert [f.path for f in summary.failed] == [f"{archive}!big.txt"]
     assert "too large" in summary.failed[0].reason
@@ -409,3 +412,159 @@ def test_parallel_workers_give_the_same_archive(tmp_path: Path, monkeypatch: pyt
     assert parallel.execute(vocab).fetchall() == serial.execute(vocab).fetchall()
     for q in ("الطاقة", "ferry", '"مليون دولار"'):
         assert search.run(parallel, q).total == search.run(serial, q).total > 0
+
+
+# --- hostile records: each costs only itself ----------------------------------------------------------------------
+
+
+def _report(i: int) -> str:
+    return json.dumps({"title": f"Harbour report {i}", "body": f"The harbour committee met for session {i} "
+                       f"and approved berth {i * 7} for the new ferries."})
+
+
+def test_lone_surrogate_and_deep_lines_cost_only_themselves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [_report(i) for i in range(1000)]
+    lines.insert(300, '{"title": "Broken", "body": "A lone surrogate \\ud800 in the text."}')
+    lines.insert(700, "[" * 100_000 + "]" * 100_000)
+    lines.insert(900, '{"title": "Deep", "body": "x", "source": ' + "[" * 5_000 + "]" * 5_000 + "}")
+    reports = tmp_path / "reports.jsonl"
+    reports.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    later = tmp_path / "later.txt"
+    later.write_text(GOOD_TXT, encoding="utf-8")
+    monkeypatch.setattr(ingest, "BATCH", 64)  # several batches through the worker pool, as a large run
+    conn = store.connect(tmp_path / "a.db")
+    summary = ingest_paths(conn, [reports, later], workers=2)
+
+    assert summary.added == 1001
+    assert [(f.path, f.reason.split(" (")[0]) for f in summary.failed] == [
+        (f"{reports}:301", "the body holds an invalid character"),
+        (f"{reports}:701", "JSON nested too deeply to read"),
+        (f"{reports}:901", "JSON nested too deeply to read"),
+    ]
+    assert "U+D800" in summary.failed[0].reason
+    assert search.run(conn, "harbour committee", limit=1).total == 1000
+    assert search.run(conn, "session 999").results[0].title == "Harbour report 999"
+    assert "A good article among bad ones" in titles(conn)
+
+
+def test_lone_surrogate_in_a_json_array_fails_that_record(empty_db: sqlite3.Connection, tmp_path: Path) -> None:
+    array = tmp_path / "array.json"
+    array.write_text("[" + _report(1) + ', {"title": "Bad \\udfff", "body": "b"}, ' + _report(2) + "]",
+                     encoding="utf-8")
+    summary = ingest_paths(empty_db, [array], workers=1)
+    assert summary.added == 2
+    assert [(f.path, f.reason.split(" (")[0]) for f in summary.failed] == [
+        (f"{array}[1]", "the title holds an invalid character")]
+
+
+# --- front matter and dates --------------------------------------------------------------------------------------
+
+
+def test_unclosed_front_matter_is_refused_not_titled_dashes(empty_db: sqlite3.Connection, tmp_path: Path) -> None:
+    bad = tmp_path / "unclosed.md"
+    bad.write_text("---\ntitle: Port expansion\npublished: 2024-01-01\n\nThe port will grow.\n", encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD_TXT, encoding="utf-8")
+    summary = ingest_paths(empty_db, [bad, good], workers=1)
+    assert titles(empty_db) == ["A good article among bad ones"]
+    assert [(f.path, f.reason.split(":")[0]) for f in summary.failed] == [(str(bad), "front matter is not closed")]
+
+
+@pytest.mark.parametrize(("published", "reason"), [
+    ("2024-01-01T25:61:61Z", "impossible date '2024-01-01T25:61:61Z' (hour must be in 0..23)"),
+    ("2024-13-01", "impossible date '2024-13-01' (month must be in 1..12)"),
+    ("2023-02-29", "impossible date '2023-02-29' (day is out of range for month)"),
+    ("9999-12-31", "date '9999-12-31' is in the future"),
+])
+def test_impossible_and_future_dates_are_refused_with_the_reason(empty_db: sqlite3.Connection, tmp_path: Path,
+                                                                 published: str, reason: str) -> None:
+    bad = tmp_path / "dated.md"
+    bad.write_text(f"---\ntitle: Port expansion\npublished: {published}\n---\nThe port will grow.\n",
+                   encoding="utf-8")
+    summary = ingest_paths(empty_db, [bad], workers=1)
+    assert summary.added == 0
+    assert [f.path for f in summary.failed] == [str(bad)]
+    assert summary.failed[0].reason.startswith(reason)
+
+
+def test_a_date_within_the_next_two_days_is_kept(empty_db: sqlite3.Connection) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    summary = ingest_records(empty_db, [RawArticle(title="Tomorrow's paper", body="Printed tonight.",
+                                                   published=tomorrow)], workers=1)
+    assert summary.failed == []
+    assert store.get_article(empty_db, summary.added_ids[0]).published == tomorrow
+
+
+# --- zip bombs: refused while streaming, with the reason -----------------------------------------------------------
+
+
+def _zip_file(path: Path, members: dict[str, bytes]) -> Path:
+    path.write_bytes(_zip_bytes(members))
+    return path
+
+
+def test_a_300_mb_member_in_a_small_zip_is_refused_and_the_good_file_kept(empty_db: sqlite3.Connection,
+                                                                        tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z, \
+            z.open("news.txt", "w", force_zip64=True) as member:
+        member.write(b"Title\n\n")
+        zeros = b"0" * 2**20
+        for _ in range(300):
+            member.write(zeros)
+    assert bomb.stat().st_size < 400_000
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD_TXT, encoding="utf-8")
+    summary = ingest_paths(empty_db, [bomb, good], workers=1)
+    assert titles(empty_db) == ["A good article among bad ones"]
+    assert [(f.path, f.reason) for f in summary.failed] == [(
+        f"{bomb}!news.txt",
+        "too large (300 MB uncompressed; the limit is 64 MB per file, ARSHIF_MAX_FILE_MB)")]
+
+
+def test_an_archive_that_expands_too_far_stops_with_the_reason(empty_db: sqlite3.Connection, tmp_path: Path) -> None:
+    members = {f"{i}.txt": f"Story {i}\n\n".encode() + b"word " * 200 for i in range(5)}  # ~1 KB each
+    archive = _zip_file(tmp_path / "wide.zip", members)
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD_TXT, encoding="utf-8")
+    summary = ingest_paths(empty_db, [archive, good], workers=1, limits=IngestLimits(max_archive_bytes=2500))
+    assert titles(empty_db) == ["Story 0", "Story 1", "A good article among bad ones"]
+    assert [(f.path, f.reason) for f in summary.failed] == [
+        (f"{archive}!2.txt", "the archive expands to more than 0.0 MB (ARSHIF_MAX_ARCHIVE_MB)"),
+        (str(archive), "2 file(s) not read: the archive expands to more than 0.0 MB (ARSHIF_MAX_ARCHIVE_MB)"),
+    ]
+
+
+def test_nested_zips_share_the_allowance_and_depth_is_capped(empty_db: sqlite3.Connection, tmp_path: Path) -> None:
+    innermost = _zip_bytes({"deep.txt": b"Too deep\n\nA story three zips down."})
+    inner = _zip_bytes({"one.txt": b"Inner story\n\nA story one zip down.", "three.zip": innermost})
+    archive = _zip_file(tmp_path / "nested.zip", {"two.zip": inner, "top.txt": b"Top story\n\nAt the top."})
+    summary = ingest_paths(empty_db, [archive], workers=1)
+    assert titles(empty_db) == ["Inner story", "Top story"]
+    assert [(f.path, f.reason) for f in summary.failed] == [
+        (f"{archive}!two.zip!three.zip", "a zip inside a zip 3 levels deep; the limit is 2 (ARSHIF_MAX_ARCHIVE_DEPTH)")]
+
+    # The bytes of nested zips count against the top-level archive: two inner zips of ~1 KB each.
+    story = b"word " * 200
+    doubled = _zip_file(tmp_path / "doubled.zip", {
+        "a.zip": _zip_bytes({"a.txt": b"Story A\n\n" + story}),
+        "b.zip": _zip_bytes({"b.txt": b"Story B\n\n" + story}),
+    })
+    limits = IngestLimits(max_archive_bytes=2 * 1024)  # both inner zips and story A fit; story B does not
+    summary = ingest_paths(empty_db, [doubled], workers=1, limits=limits)
+    assert summary.added == 1
+    assert [f.path for f in summary.failed] == [f"{doubled}!b.zip!b.txt"]
+    assert summary.failed[0].reason.startswith("the archive expands to more than")
+
+
+def test_too_many_files_in_an_archive_are_refused_before_reading(empty_db: sqlite3.Connection, tmp_path: Path) -> None:
+    archive = _zip_file(tmp_path / "many.zip", {f"{i}.txt": f"Story {i}\n\nText {i}.".encode() for i in range(5)})
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD_TXT, encoding="utf-8")
+    summary = ingest_paths(empty_db, [archive, good], workers=1, limits=IngestLimits(max_archive_files=3))
+    assert titles(empty_db) == ["A good article among bad ones"]
+    assert [(f.path, f.reason) for f in summary.failed] == [
+        (str(archive),
+         "too many files (5; the limit is 3 per archive, ARSHIF_MAX_ARCHIVE_FILES); nothing in it was read")]
