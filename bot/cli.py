@@ -27,6 +27,11 @@ from arshif.index.ingest import ingest_paths
 log = logging.getLogger(__name__)
 
 DEFAULT_DB = "arshif.db"
+# Upper bounds of numeric options: SQLite integers are 64-bit, and larger values end in an
+# OverflowError deep inside the engine instead of a clear message.
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 1_000_000_000
+MAX_INTERVAL = 7 * 24 * 3600.0  # a week; threading's wait() refuses much larger timeouts
 
 
 def _default_db() -> str:
@@ -61,16 +66,35 @@ def friendly_errors(func: Callable) -> Callable:
         except OSError as exc:
             raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")) from exc
         except store.sqlite3.DatabaseError as exc:
-            raise click.ClickException(f"The database cannot be used: {exc}.") from exc
+            raise click.ClickException(describe_db_error(exc)) from exc
 
     return wrapper
 
 
-def open_db(db_path: str):
-    """Open the archive, creating the folder's database on first use."""
+def describe_db_error(exc: Exception) -> str:
+    """Return one sentence naming SQLite's real complaint and the operator's next step."""
+    text = str(exc)
+    if "disk is full" in text or "disk I/O error" in text:
+        return (f"The disk is full or failing ({text}); free some space and run the command again: "
+                "what was written before is kept.")
+    if "readonly" in text or "read-only" in text:
+        return (f"The archive cannot be written ({text}); give this user write access to the database "
+                "file and its folder, or use a command that only reads.")
+    return f"The database cannot be used: {text}."
+
+
+def open_db(db_path: str, *, readonly: bool = False, must_exist: bool = False):
+    """Open the archive: ``readonly`` for commands that only read (nothing is created or written),
+    ``must_exist`` for writing commands that are pointless on an empty archive; otherwise the
+    database is created on first use.
+    """
     parent = Path(db_path).expanduser().resolve().parent
     if not parent.is_dir():
         raise click.ClickException(f"The folder {parent} does not exist; create it or choose another --db.")
+    if readonly:
+        return store.connect_readonly(db_path)
+    if must_exist and not Path(db_path).expanduser().exists():
+        raise click.ClickException(store.missing_archive_message(db_path))
     return store.connect(db_path)
 
 
@@ -89,13 +113,13 @@ def _queries(query: str) -> Iterator[str]:
 
 
 def _highlight(text: str, spans: tuple[tuple[int, int], ...] | list, color: bool) -> str:
-    """Return text with the spans in bold (terminal) or between ** markers (pipes)."""
+    """Return text with the spans in bold on a terminal; plain text otherwise (pipes, files)."""
     out, last = [], 0
     for s, e in sorted(spans):
         if s < last:
             continue
         out.append(text[last:s])
-        out.append(click.style(text[s:e], bold=True, fg="yellow") if color else f"**{text[s:e]}**")
+        out.append(click.style(text[s:e], bold=True, fg="yellow") if color else text[s:e])
         last = e
     out.append(text[last:])
     return "".join(out)
@@ -161,7 +185,7 @@ def _hit_dict(hit) -> dict:
 @db_option
 @json_option("Print results as JSON (one object per query).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--offset", type=click.IntRange(0, MAX_OFFSET), default=0, help="Skip this many results.")
 @click.option("--since", help="Only articles published on or after this date (2021, 2021-07, 2021-07-01).")
 @click.option("--until", help="Only articles published on or before this date.")
 @click.option("--source", "sources", multiple=True, help="Only articles from this source (repeatable).")
@@ -174,7 +198,7 @@ def search(query: str, db_path: str, as_json: bool, limit: int, offset: int, sin
 
     QUERY "-" reads one query per line from standard input (with --json, one JSON line each).
     """
-    conn = open_db(db_path)
+    conn = open_db(db_path, readonly=True)
     extra = []
     if since:
         extra.append(f"since:{since}")
@@ -230,14 +254,15 @@ def render_answer_text(ans: qa_engine.Answer, color: bool) -> str:
 @click.argument("question")
 @db_option
 @json_option("Print the answer as JSON (one object per question).")
-@click.option("--article", "article_ids", type=int, multiple=True, help="Answer only from these article ids.")
+@click.option("--article", "article_ids", type=click.IntRange(1, MAX_ID), multiple=True,
+              help="Answer only from these article ids.")
 @friendly_errors
 def ask(question: str, db_path: str, as_json: bool, article_ids: tuple[int, ...]) -> None:
     """Answer a question from the archive: facts, the excerpt that proves them, the source.
 
     QUESTION "-" reads one question per line from standard input.
     """
-    conn = open_db(db_path)
+    conn = open_db(db_path, readonly=True)
     color = sys.stdout.isatty()
     for q in _queries(question):
         ans = qa_engine.answer_question(conn, q, article_ids=list(article_ids) or None)
@@ -253,7 +278,7 @@ def ask(question: str, db_path: str, as_json: bool, article_ids: tuple[int, ...]
 @main.command("eval")
 @click.argument("dataset", type=click.Path(exists=True, dir_okay=False))
 @json_option("Print the figures as JSON.")
-@click.option("--limit", type=click.IntRange(1), default=None, help="Ask only the first N questions.")
+@click.option("--limit", type=click.IntRange(1, MAX_ID), default=None, help="Ask only the first N questions.")
 @click.option("--no-answers", is_flag=True, help="Measure retrieval only.")
 @friendly_errors
 def eval_command(dataset: str, as_json: bool, limit: int | None, no_answers: bool) -> None:
@@ -371,7 +396,7 @@ def feeds_list(db_path: str, as_json: bool) -> None:
     """List the feeds with their health: last success, failures in a row, last error."""
     from arshif.index import feeds as feeds_engine
 
-    found = feeds_engine.list_feeds(open_db(db_path))
+    found = feeds_engine.list_feeds(open_db(db_path, readonly=True))
     if as_json:
         click.echo(_dump({"feeds": [f.as_dict() for f in found]}))
         return
@@ -394,14 +419,14 @@ def feeds_remove(feed: str, db_path: str) -> None:
     """Stop following a feed (by id or URL); the articles it brought stay in the archive."""
     from arshif.index import feeds as feeds_engine
 
-    gone = feeds_engine.remove_feed(open_db(db_path), feed)
+    gone = feeds_engine.remove_feed(open_db(db_path, must_exist=True), feed)
     click.echo(f"removed feed {gone.id}: {gone.url}")
 
 
 @feeds.command("poll")
 @db_option
 @click.option("--loop", is_flag=True, help="Poll forever, every --interval seconds, until SIGINT/SIGTERM.")
-@click.option("--interval", type=click.FloatRange(min=1), default=_feed_interval,
+@click.option("--interval", type=click.FloatRange(1, MAX_INTERVAL), default=_feed_interval,
               show_default="$ARSHIF_FEED_INTERVAL or 600", help="Seconds between polls with --loop.")
 @json_option("Print one JSON object per feed and poll.")
 @friendly_errors
@@ -417,7 +442,7 @@ def feeds_poll(db_path: str, loop: bool, interval: float, as_json: bool) -> None
 
     from arshif.index import feeds as feeds_engine
 
-    conn = open_db(db_path)
+    conn = open_db(db_path, must_exist=True)
     stop = threading.Event()
 
     def poll_once() -> None:
@@ -507,7 +532,7 @@ def chat(db_path: str, lang: str | None) -> None:
         settings = load_settings().with_db(db_path)
     except ConfigError:
         settings = Settings().with_db(db_path)
-    open_db(db_path).close()
+    open_db(db_path, must_exist=True).close()
     conv = Conversation(db_path, settings)
     who = Who(user_id=0, chat_id=0, language_code=lang, local=True)
     color = sys.stdout.isatty()
@@ -569,15 +594,23 @@ def config_check(db_path: str, config_path: str | None) -> None:
 @db_option
 @friendly_errors
 def health(db_path: str) -> None:
-    """Exit 0 when the database opens, its schema is current and it passes a quick check.
+    """Exit 0 when the database opens, its schema is current, it passes a quick check and it can be written.
 
+    A missing archive, or one that can be read but not written (read-only file, folder or mount:
+    the bot and `arshif ingest` would fail), exits 1 with the reason; nothing is created.
     In webhook mode (ARSHIF_WEBHOOK_URL set) the bot's /healthz endpoint must answer too.
     """
     from arshif.bot.config import ConfigError, load_settings
 
-    conn = open_db(db_path)
+    conn = open_db(db_path, readonly=True)
     if store.schema_version(conn) != store.SCHEMA_VERSION or not store.integrity_ok(conn):
         raise click.ClickException("The database failed its check; restore the last backup.")
+    conn.close()
+    problem = store.write_problem(db_path)
+    if problem:
+        raise click.ClickException(
+            f"The archive at {db_path} can be read but not written ({problem}): the bot and `arshif ingest` "
+            "will fail; give this user write access to the database file and its folder.")
     try:
         settings = load_settings()  # the same environment and ARSHIF_CONFIG file as `serve`
     except ConfigError as exc:
@@ -607,24 +640,23 @@ def health(db_path: str) -> None:
 def backup(dest: str, db_path: str) -> None:
     """Copy the database to DEST while the bot runs (SQLite online backup).
 
-    Restore: stop the bot, copy DEST over the database file, delete its -wal and -shm files,
-    start the bot.
+    The copy is written to a temporary file beside DEST and renamed when complete and checked,
+    so a full disk leaves no partial backup. Restore: stop the bot, copy DEST over the database
+    file, delete its -wal and -shm files, start the bot.
     """
     target = Path(dest)
     if target.exists():
         raise click.ClickException(f"{target} exists already; choose a new file name.")
     if not target.resolve().parent.is_dir():
         raise click.ClickException(f"The folder {target.resolve().parent} does not exist; create it first.")
-    if not Path(db_path).exists():
-        raise click.ClickException(f"There is no database at {db_path}.")
-    conn = open_db(db_path)
-    store.backup(conn, target)
-    check = store.connect(target, migrate_schema=False)
-    ok = store.integrity_ok(check)
+    conn = open_db(db_path, readonly=True)
+    try:
+        store.backup(conn, target)
+    except FileExistsError as exc:
+        raise click.ClickException(f"{target} exists already; choose a new file name.") from exc
+    check = store.connect_readonly(target, migrate_schema=False)
     n = store.count_articles(check)
     check.close()
-    if not ok:
-        raise click.ClickException("The backup failed its integrity check; try again.")
     click.echo(f"backup written to {target}: {n} articles, {target.stat().st_size:,} bytes")
 
 
@@ -634,7 +666,7 @@ def backup(dest: str, db_path: str) -> None:
 @friendly_errors
 def stats(db_path: str, as_json: bool) -> None:
     """Print archive figures: articles, sources, feeds and their health, subscriptions, size."""
-    figures = store.stats(open_db(db_path))
+    figures = store.stats(open_db(db_path, readonly=True))
     if as_json:
         click.echo(_dump(figures))
         return

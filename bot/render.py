@@ -295,7 +295,7 @@ def _plain_mark(text: str, spans: Iterable[tuple[int, int]], color: bool) -> str
             continue
         out.append(text[last:start])
         word = text[start:end]
-        out.append(f"\x1b[1;33m{word}\x1b[0m" if color else f"**{word}**")
+        out.append(f"\x1b[1;33m{word}\x1b[0m" if color else word)
         last = end
     out.append(text[last:])
     return "".join(out)
@@ -307,19 +307,19 @@ def _plain_source(src: SourceLine) -> str:
 
 
 def render_plain(reply: Reply, *, color: bool = False) -> str:
-    """Returns the reply as terminal text: the answer marked (bold, or **…** without colour)."""
+    """Returns the reply as terminal text: the answer in bold with ``color`` (a TTY), plain text otherwise."""
     blocks: list[str] = [f"({n})" for n in reply.notes]
     if reply.article is not None:
         blocks.append(_plain_source(reply.article))
     if reply.lead:
         blocks.append(reply.lead)
     if reply.answer and not reply.facts:
-        answer = f"\x1b[1m{reply.answer}\x1b[0m" if color else f"**{reply.answer}**"
+        answer = f"\x1b[1m{reply.answer}\x1b[0m" if color else reply.answer
         blocks.append(f"{t('answer_label', reply.lang)}: {answer}")
     if reply.facts:
         lines = []
         for f in reply.facts:
-            text = f"\x1b[1m{f.text}\x1b[0m" if color else f"**{f.text}**"
+            text = f"\x1b[1m{f.text}\x1b[0m" if color else f.text
             lines.append(f"• {f.label}: {text}" + (f" — {f.detail}" if f.detail else ""))
         blocks.append("\n".join(lines))
     for item in reply.items:

@@ -9,17 +9,20 @@ One file, shared by processes (the bot serving, ``arshif ingest`` writing): WAL 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import re
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import ArticleNotFound, QuerySyntaxError, SchemaTooNew
+from .errors import ArticleNotFound, NoArchive, QuerySyntaxError, SchemaTooNew, StorageError
 from .models import Article
 
 __all__ = [
@@ -52,8 +55,14 @@ MIGRATIONS = _migrations()
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-def connect(path: str | Path, *, migrate_schema: bool = True) -> sqlite3.Connection:
-    """Open (creating if needed) the archive database, ready for concurrent use."""
+def connect(path: str | Path, *, migrate_schema: bool = True, readonly: bool = False) -> sqlite3.Connection:
+    """Open (creating if needed) the archive database, ready for concurrent use.
+
+    ``readonly`` opens an existing archive without ever creating or writing a file
+    (see ``connect_readonly``).
+    """
+    if readonly:
+        return connect_readonly(path, migrate_schema=migrate_schema)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                            check_same_thread=False)
     conn.row_factory = sqlite3.Row
@@ -65,6 +74,93 @@ def connect(path: str | Path, *, migrate_schema: bool = True) -> sqlite3.Connect
     if migrate_schema:
         migrate(conn)
     return conn
+
+
+def missing_archive_message(path: str | Path) -> str:
+    """Return the sentence a reading command prints when no archive is at ``path``."""
+    return f"no archive at {path}; create it with `arshif ingest` or `arshif demo`"
+
+
+def connect_readonly(path: str | Path, *, migrate_schema: bool = True) -> sqlite3.Connection:
+    """Open an existing archive for reading; raise NoArchive (creating nothing) when there is none.
+
+    ``mode=ro`` never writes the database, but SQLite still needs the ``-shm`` file beside a WAL
+    database and creates it when the folder is writable. In a read-only folder or mount it cannot,
+    and the open fails with "unable to open database file"; ``immutable=1`` then reads the main file
+    as it is, without locks or the ``-shm`` (as CPython's own sqlite3 CLI does since gh-135386).
+    That is safe because nothing can write there either; pages still only in a ``-wal`` file are not
+    seen until a writer checkpoints them. A database at an older schema is migrated through an
+    ordinary connection, as any command would (``migrate_schema=False`` skips that).
+    """
+    file = Path(path).expanduser()
+    if str(path) == ":memory:":
+        return connect(path, migrate_schema=migrate_schema)
+    if not file.exists():
+        raise NoArchive(missing_archive_message(path))
+    if file.is_dir():
+        raise NoArchive(f"{path} is a folder, not an archive; point --db at the database file")
+    if file.stat().st_size == 0:
+        # SQLite takes an empty file for an empty database and would turn it into one on a write.
+        raise NoArchive(f"{path} is an empty file, not an archive; check --db or $ARSHIF_DB")
+    uri = file.resolve().as_uri()
+    conn = None
+    for flags in ("mode=ro", "immutable=1"):
+        conn = sqlite3.connect(f"{uri}?{flags}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                               isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA user_version").fetchone()
+            break
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            conn = None
+            if "unable to open" not in str(exc) or flags == "immutable=1":
+                raise
+            log.info("%s: no -shm file can be created beside it; reading it as immutable", path)
+    assert conn is not None
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    version = schema_version(conn)
+    if version == 0 and not conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        conn.close()
+        raise NoArchive(f"{path} is an empty database, not an archive; create one with `arshif ingest` "
+                        "or `arshif demo`")
+    if version > SCHEMA_VERSION or (version < SCHEMA_VERSION and migrate_schema):
+        conn.close()
+        try:
+            return connect(path, migrate_schema=migrate_schema)  # migrate(), or its clear refusal
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"The archive at {path} is at schema version {version} and needs "
+                               f"{SCHEMA_VERSION}, but it cannot be written ({exc}); run any arshif command "
+                               "on it with write access to upgrade it.") from exc
+    return conn
+
+
+def write_problem(path: str | Path) -> str | None:
+    """Return why writing the archive at ``path`` would fail, or None when a write lock can be taken.
+
+    Probes rather than checks permissions, so it also holds as root and on read-only mounts:
+    ``BEGIN IMMEDIATE`` takes the write lock (creating the -wal/-shm files if needed) and
+    ``ROLLBACK`` releases it without writing a page. A lock held by another process counts as
+    writable.
+    """
+    uri = Path(path).expanduser().resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=rw", uri=True, timeout=1, isolation_level=None)
+    except sqlite3.OperationalError as exc:
+        return str(exc)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return None
+        if "unable to open" in str(exc):  # the -wal/-shm files cannot be created beside it
+            return f"{exc}: its folder does not let SQLite create the -wal and -shm files"
+        return str(exc)
+    finally:
+        conn.close()
+    return None
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -111,10 +207,21 @@ def transaction(conn: sqlite3.Connection, *, immediate: bool = False) -> Iterato
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # After some errors (disk full, I/O) SQLite has already rolled back by itself; a second
+        # ROLLBACK would fail with "no transaction is active" and hide the real cause.
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                log.warning("rollback failed after an error: %s", exc)
         raise
     else:
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            if conn.in_transaction:  # a failed COMMIT (disk full) leaves the transaction open
+                conn.execute("ROLLBACK")
+            raise
 
 
 @contextmanager
@@ -428,13 +535,37 @@ def backup(conn: sqlite3.Connection, dest: str | Path, *, pages: int = 1024) -> 
 
     Pages are copied in steps so writers in other processes are never blocked for long; a write
     during the copy makes SQLite restart it, so the result is always one consistent snapshot.
+    The copy is written to a hidden temporary file in the destination folder and appears under
+    ``dest`` only when complete and checked, so a full disk or an interruption leaves nothing
+    behind (the temporary file and its journal are removed). An existing ``dest`` is never
+    replaced: ``FileExistsError``.
     """
-    target = sqlite3.connect(str(dest))
+    dest = Path(dest)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
     try:
-        conn.backup(target, pages=pages, sleep=0.005)
-        target.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
+        target = sqlite3.connect(tmp_name)
+        try:
+            conn.backup(target, pages=pages, sleep=0.005)
+            target.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
+            if target.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise StorageError("The backup failed its integrity check; try again.")
+        finally:
+            target.close()
+        try:
+            os.link(tmp, dest)  # fails if dest appeared meanwhile: never overwrite a backup
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links
+            if dest.exists():
+                raise FileExistsError(errno.EEXIST, "File exists", str(dest)) from None
+            os.replace(tmp, dest)
+    except sqlite3.Error as exc:
+        raise StorageError(f"The backup to {dest} failed: {exc}; nothing was written.") from exc
     finally:
-        target.close()
+        for leftover in (tmp, *(Path(f"{tmp}{s}") for s in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
 
 
 def stats(conn: sqlite3.Connection) -> dict:

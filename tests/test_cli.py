@@ -102,11 +102,48 @@ def test_search_batch_mode_reports_a_bad_line_and_goes_on(archive_path: Path) ->
     assert second["total"] > 0
 
 
-def test_search_text_output_highlights(archive_path: Path) -> None:
+def test_search_text_output_is_plain_when_piped(archive_path: Path) -> None:
     result = run("search", "الزهراء", "--db", str(archive_path))
     assert result.exit_code == 0
     assert "1 article(s) match «الزهراء»" in result.stdout
-    assert "**الزهراء**" in result.stdout
+    assert "الزهراء" in result.stdout.split("\n", 1)[1]
+    assert "**" not in result.stdout and "\x1b[" not in result.stdout  # no markers, no escapes in a pipe
+
+
+def test_ask_output_is_plain_when_piped(archive_path: Path) -> None:
+    result = run("ask", "من وقع اتفاقية الربط الكهربائي؟", "--db", str(archive_path))
+    assert result.exit_code == 0 and result.stdout.strip()
+    assert "**" not in result.stdout and "\x1b[" not in result.stdout
+
+
+def _on_a_terminal(*args: str) -> str:
+    """Returns what `arshif ARGS` writes to a pseudo-terminal (the styled form an operator sees)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "arshif.bot.cli", *args], stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+    return b"".join(chunks).decode("utf-8")
+
+
+def test_search_styles_matches_only_on_a_terminal(archive_path: Path) -> None:
+    shown = _on_a_terminal("search", "الزهراء", "--db", str(archive_path))
+    assert "\x1b[1m" in shown and "الزهراء" in shown  # bold on a TTY
+    assert "**" not in shown
 
 
 def test_nothing_found_exits_zero(archive_path: Path) -> None:
@@ -234,7 +271,7 @@ def test_demo_runs_and_highlights(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"{SAMPLE_COUNT} sample articles ingested" in result.stdout
     assert "$ arshif search" in result.stdout and "$ arshif ask" in result.stdout
-    assert "**" in result.stdout  # matched words are marked
+    assert "**" not in result.stdout and "\x1b[" not in result.stdout  # not a terminal: plain text
     assert _count(db) == SAMPLE_COUNT
     again = run("demo", "--db", str(db))  # --fresh by default: starts over
     assert again.exit_code == 0 and f"{SAMPLE_COUNT} sample articles ingested" in again.stdout
@@ -267,6 +304,79 @@ def test_backup_of_a_missing_database(tmp_path: Path) -> None:
     assert result.exit_code != 0
     _one_sentence(result.stderr)
     assert not (tmp_path / "none.db").exists()
+
+
+# --- a mistyped --db / $ARSHIF_DB (issue 9 §4) -----------------------------------------------------
+
+READING_COMMANDS = [["search", "x"], ["search", "--json", "-"], ["ask", "x"], ["ask", "--json", "-"], ["stats"],
+                    ["stats", "--json"], ["health"], ["backup", "{copy}"], ["feeds", "list"], ["feeds", "remove", "1"],
+                    ["feeds", "poll"], ["chat"]]
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=" ".join)
+@pytest.mark.parametrize("via", ["--db", "ARSHIF_DB"])
+def test_reading_commands_refuse_a_missing_archive_and_create_nothing(
+        tmp_path: Path, command: list[str], via: str) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    db = folder / "arhsif.db"  # the typo an operator makes
+    args = [a.replace("{copy}", str(folder / "copy.db")) for a in command]
+    if via == "--db":
+        result = run(*args, "--db", str(db), input="x\n")
+    else:
+        result = run(*args, input="x\n", env={"ARSHIF_DB": str(db)})
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"Error: no archive at {db}; create it with `arshif ingest` or `arshif demo`\n"
+    assert list(folder.iterdir()) == []  # no database, no -wal/-shm, no partial backup
+
+
+@pytest.mark.parametrize("command", [["search", "x"], ["stats"], ["health"]], ids=" ".join)
+def test_reading_commands_refuse_an_empty_file_and_leave_it_as_it_was(tmp_path: Path, command: list[str]) -> None:
+    log = tmp_path / "bot.log"  # ARSHIF_DB pointed at the log by mistake
+    log.write_bytes(b"")
+    result = run(*command, "--db", str(log))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {log} is an empty file, not an archive; check --db or $ARSHIF_DB\n"
+    assert log.read_bytes() == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bot.log"]
+
+
+def test_reading_commands_never_write_the_archive(archive_path: Path) -> None:
+    before = archive_path.read_bytes()
+    for args in (["search", "الزهراء"], ["ask", "متى بدأت المفاوضات؟"], ["stats"], ["feeds", "list"]):
+        assert run(*args, "--db", str(archive_path)).exit_code == 0
+    assert archive_path.read_bytes() == before  # opened with mode=ro: not one byte changed
+
+
+# --- numeric options (issue 9 §4) -----------------------------------------------------------------
+
+@pytest.mark.parametrize("args, option", [
+    (["search", "x", "--offset", "99999999999999999999"], "--offset"),
+    (["search", "x", "--offset", "-1"], "--offset"),
+    (["search", "x", "--limit", "0"], "--limit"),
+    (["ask", "x", "--article", "99999999999999999999"], "--article"),
+    (["ask", "x", "--article", "0"], "--article"),
+    (["feeds", "poll", "--loop", "--interval", "1e400"], "--interval"),
+    (["ingest", "x", "--workers", "1000"], "--workers"),
+    (["serve", "--port", "70000"], "--port"),
+    (["eval", "{dataset}", "--limit", "99999999999999999999"], "--limit"),
+], ids=lambda v: v if isinstance(v, str) else " ".join(v[:2]))
+def test_numeric_options_out_of_range_are_one_clear_sentence(archive_path: Path, args: list[str], option: str) -> None:
+    args = [a.replace("{dataset}", str(archive_path)) for a in args]
+    result = run(*args, "--db", str(archive_path)) if args[0] != "eval" else run(*args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "OverflowError" not in result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: Invalid value for '{option}'"), result.stderr
+    assert "is not in the range" in last
+
+
+def test_a_large_offset_within_range_finds_nothing(archive_path: Path) -> None:
+    result = run("search", "الطاقة", "--offset", "1000000000", "--json", "--db", str(archive_path))
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["total"] > 0 and data["results"] == []
 
 
 def test_stats_text(archive_path: Path) -> None:

@@ -230,7 +230,9 @@ def test_plain_text_marks_the_answer() -> None:
     reply = Reply("ar", facts=(FactLine("person", "من", "سامر الخطيب", "وزير"),),
                   items=(Item(AR_SOURCE, "ووقع سامر الخطيب", ((5, 16),)),),
                   buttons=((Button("📄", "a:1"),),))
-    text = render_plain(reply)
-    assert "• من: **سامر الخطيب** — وزير" in text
-    assert "ووقع **سامر الخطيب**" in text
+    text = render_plain(reply)  # not a terminal: plain text, no ** markers (issue 9)
+    assert "• من: سامر الخطيب — وزير" in text
+    assert "ووقع سامر الخطيب" in text and "**" not in text
+    coloured = render_plain(reply, color=True)
+    assert "• من: \x1b[1mسامر الخطيب\x1b[0m — وزير" in coloured
     assert RLM not in text and "<" not in text
