@@ -676,6 +676,42 @@ def stats(db_path: str, as_json: bool) -> None:
         click.echo(f"{key:<22} {value}")
 
 
+# --- coverage charts, people, answer feedback (issue 13) ------------------------------------------
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query")
+@db_option
+@json_option("Print the counts as JSON.")
+@click.option("--png", "png", type=click.Path(dir_okay=False), default=None, help="Write the chart to this PNG file.")
+@click.option("--by-source", is_flag=True, help="One line per source (the biggest five, the rest together).")
+@click.option("--bucket", type=click.Choice(["day", "week", "month"]), default=None,
+              help="Count per day, week or month (default: chosen from the span).")
+@friendly_errors
+def trend(query: str, db_path: str, as_json: bool, png: str | None, by_source: bool, bucket: str | None) -> None:
+    """Count the articles matching QUERY per day, week or month; --png draws the chart."""
+    from arshif.bot import charts
+    from arshif.bot.texts import language_for, t
+    from arshif.index import trend as trend_engine
+
+    result = trend_engine.count_trend(open_db(db_path), query, by_source=by_source, bucket=bucket)
+    lang = language_for(None, query)
+    if png and result.points:
+        Path(png).write_bytes(charts.render_trend(result, lang))
+    if as_json:
+        click.echo(_dump(result.as_dict() | {"png": png if png and result.points else None}))
+        return
+    if result.total == 0:
+        click.echo(t("trend_empty", lang, query=query))
+        return
+    click.echo(charts.caption(result, lang))
+    for day, n in result.points:
+        click.echo(f"{day.isoformat()}  {n:>6}")
+    if png and not result.points:
+        click.echo("no dated articles: no chart written", err=True)
+    elif png:
+        click.echo(f"chart written to {png}")
+
 def entry() -> None:
     """Run the CLI; a closed pipe (``arshif demo | head``) ends it quietly instead of with an error."""
     try:

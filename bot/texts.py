@@ -344,6 +344,100 @@ TEXTS |= {
 }
 
 
+# Coverage charts, people, inline mode and answer feedback (issue 13).
+TEXTS |= {
+    "trend_usage": {
+        "ar": "اكتب كلمات البحث بعد الأمر، مثل: /trend قناة السويس",
+        "en": "Write the search words after the command, e.g. /trend suez canal",
+    },
+    "trend_title": {"ar": "«{query}»: المقالات {bucket}", "en": "\"{query}\": articles {bucket}"},
+    "trend_per_day": {"ar": "يوميا", "en": "per day"},
+    "trend_per_week": {"ar": "أسبوعيا", "en": "per week"},
+    "trend_per_month": {"ar": "شهريا", "en": "per month"},
+    "trend_axis": {"ar": "عدد المقالات", "en": "Articles"},
+    "trend_other": {"ar": "مصادر أخرى", "en": "other sources"},
+    "trend_caption": {
+        "ar": "«{query}»: {total} مقالا · الذروة {peak_count} في {peak}",
+        "en": "\"{query}\": {total} articles · peak {peak_count} on {peak}",
+    },
+    "trend_caption_week": {"ar": "أسبوع {date}", "en": "the week of {date}"},
+    "trend_empty": {
+        "ar": "لا مقالات تطابق «{query}»، فلا رسم بياني.",
+        "en": "No articles match \"{query}\", so there is no chart.",
+    },
+    "trend_undated": {
+        "ar": "{total} مقالا تطابق «{query}» لكن لا تاريخ نشر لأي منها، فلا رسم بياني.",
+        "en": "{total} articles match \"{query}\" but none has a publication date, so there is no chart.",
+    },
+    "button_by_source": {"ar": "📊 حسب المصدر", "en": "📊 By source"},
+    "who_usage": {
+        "ar": "اكتب اسم الشخص بعد الأمر، مثل: /who مهاب مميش",
+        "en": "Write the person's name after the command, e.g. /who John Kerry",
+    },
+    "who_unknown": {
+        "ar": "لا أعرف أحدا باسم «{name}» في الأرشيف؛ جرب الاسم كما يكتب في الأخبار، أو /search {name}",
+        "en": "I know nobody called \"{name}\" in the archive; try the name as the news writes it, or /search {name}",
+    },
+    "who_ambiguous": {
+        "ar": "أكثر من شخص بهذا الاسم؛ اختر:",
+        "en": "More than one person has this name; choose:",
+    },
+    "who_head": {"ar": "👤 {name}", "en": "👤 {name}"},
+    "who_articles": {"ar": "ورد في {n} مقالا ({first} – {last}).", "en": "In {n} articles ({first} – {last})."},
+    "who_roles": {"ar": "الصفات:", "en": "Roles:"},
+    "who_role": {"ar": "• {role} ({first} – {last}، {n} مرة)", "en": "• {role} ({first} – {last}, {n}×)"},
+    "who_orgs": {"ar": "يظهر مع الجهات: {names}", "en": "Appears with organisations: {names}"},
+    "who_people": {"ar": "ومع: {names}", "en": "And with: {names}"},
+    "who_places": {"ar": "الأماكن: {names}", "en": "Places: {names}"},
+    "who_latest": {"ar": "أحدث المقالات:", "en": "Latest articles:"},
+    "feedback_thanks_up": {"ar": "شكرا! سُجل 👍", "en": "Thanks! 👍 recorded"},
+    "feedback_thanks_down": {
+        "ar": "شكرا! سُجل 👎؛ سيراجع المشرف هذا الجواب.",
+        "en": "Thanks! 👎 recorded; the maintainers will review this answer.",
+    },
+    "inline_answer": {"ar": "💡 الجواب: {answer}", "en": "💡 Answer: {answer}"},
+    "inline_refused": {"ar": "هذا الأرشيف خاص", "en": "This archive is private"},
+    "inline_refused_text": {
+        "ar": "هذا الأرشيف خاص؛ اطلب من أحد المشرفين أن يسمح لك.",
+        "en": "This archive is private; ask an admin to let you in.",
+    },
+}
+
+# Engine errors (index.errors) as users read them; bot.core.error_text picks the sentence.
+TEXTS |= {
+    "article_not_found": {
+        "ar": "لا يوجد مقال بالرقم {id}؛ يعرض /latest أحدث المقالات.",
+        "en": "No article has id {id}; /latest lists recent ones.",
+    },
+    "no_words": {
+        "ar": "أضف كلمة واحدة على الأقل للبحث (الكلمات المستبعدة وحدها لا تطابق شيئا).",
+        "en": "Add at least one word to search for (excluded words alone match nothing).",
+    },
+    "bad_date": {
+        "ar": "«{value}» ليس تاريخا؛ اكتب {key}:2021 أو {key}:2021-07 أو {key}:2021-07-01.",
+        "en": "«{value}» is not a date; write {key}:2021, {key}:2021-07 or {key}:2021-07-01.",
+    },
+    "reversed_dates": {
+        "ar": "since:{since} بعد until:{until}؛ اعكسهما.",
+        "en": "since:{since} is after until:{until}; swap them.",
+    },
+    "query_too_long": {
+        "ar": "يمكن أن يكون نص الاشتراك {limit} حرفا على الأكثر؛ اختصره.",
+        "en": "A subscription query can be at most {limit} characters; shorten it.",
+    },
+    "schema_too_new": {
+        "ar": "صنع هذا الأرشيف إصدار أحدث من أرشيف (المخطط {version})؛ يجب تحديث البوت.",
+        "en": "This archive was made by a newer arshif (schema {version}); the bot needs an upgrade.",
+    },
+    "feed_error": {"ar": "تعذر استخدام الخلاصة: {reason}", "en": "The feed cannot be used: {reason}"},
+    "upload_in_private": {
+        "ar": "أرسل الملفات في محادثة خاصة مع البوت.",
+        "en": "Send files in a private chat with the bot.",
+    },
+    "stats_admins": {"ar": "المشرفون: {admins}", "en": "Admins: {admins}"},
+}
+
+
 def t(key: str, lang: str = "ar", **values: object) -> str:
     """Returns the sentence ``key`` in ``lang`` (Arabic when the language is unknown), formatted."""
     entry = TEXTS[key]

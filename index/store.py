@@ -460,6 +460,17 @@ def count_hits(conn: sqlite3.Connection, match: str, filters: Filters) -> int:
     return _run(conn, search_sql(filters, count=True), {"match": match, **_filter_params(filters)})[0][0]
 
 
+def count_by_day(conn: sqlite3.Connection, match: str, filters: Filters, *,
+                 by_source: bool = False) -> list[tuple[str | None, str | None, int]]:
+    """Return (published day, source or None, matching articles) rows of a search, by day (trends)."""
+    source = "a.source" if by_source else "NULL"
+    sql = (
+        f"SELECT a.published, {source} AS src, count(*) FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+        f"WHERE articles_fts MATCH :match{_filter_sql(filters, 'a')} GROUP BY a.published, src"
+    )
+    return [(r[0], r[1], r[2]) for r in _run(conn, sql, {"match": match, **_filter_params(filters)})]
+
+
 def doc_freqs(conn: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
     """Return how many articles contain each term (0 when none)."""
     terms = list(dict.fromkeys(terms))
