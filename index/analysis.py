@@ -17,6 +17,14 @@ The chain, in order (see ``analyze``):
    Snowball Arabic (PyStemmer, C speed); for Latin words,
    Snowball English. Both are cached: news vocabulary repeats.
 4. ``fold``: ة → ه and ى → ي on the final form, so spelling variants meet.
+
+Beside the stem, every token also has an **exact term** (``exact_term``): the normalised, folded
+word with a glued article stripped (وال، بال، لل، ال …) but no suffix removed, marked with a
+leading tatweel (``EXACT_MARK``). The stem conflates words that only share letters («كورونا» and
+«الكوري» → كور, «العملة» and «العمل» → عمل); the exact term keeps them apart. The mark keeps the
+two vocabularies apart in one FTS5 table: normalisation deletes tatweel from every word, so no
+stem starts with it and stem queries never meet exact terms (FTS5's unicode61 keeps tatweel, a
+letter modifier, inside tokens). ``exact_family`` lists the terms of a word's own inflections.
 """
 
 from __future__ import annotations
@@ -34,6 +42,10 @@ __all__ = [
     "Token",
     "analyze",
     "analyze_text",
+    "exact_family",
+    "exact_form",
+    "exact_term",
+    "exact_terms_between",
     "fold",
     "is_arabic",
     "normalize",
@@ -210,6 +222,88 @@ def root(word: str) -> str:
 
         _ISRI = ISRIStemmer()
     return _ISRI.stem(norm)
+
+
+# --- exact terms --------------------------------------------------------------------------------
+
+EXACT_MARK = TATWEEL
+# Glued article forms stripped from exact terms (longest first), with the stem's length guard:
+# «الله» and «الان» keep their letters.
+_EXACT_ARTICLES = ("وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال")
+# One-letter proclitics a word may carry without the article («بكورونا», «وعملة»). They are not
+# stripped at indexing (a word's first letter is as often its own: «بريطانيا», «وقع»); queries
+# add them instead (``exact_family``).
+PROCLITICS = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك")
+# Regular suffixes of a word's own inflections, on folded forms (ة is ه here).
+# A feminine word (…ه / …ات): the singular, sound plural, dual and possessed forms («العملة»:
+# عمله، عملات، عملتان، عملتين، عملته …).
+_FEMININE_SUFFIXES = ("ه", "ات", "تان", "تين", "ته", "تها", "تهم", "تهما", "تي", "تنا", "تك", "تكم")
+# Any other word: itself, dual and sound masculine plural, accusative alef, pronoun suffixes.
+# Never ه (a folded ة: «المدين» + ه is «المدينه», the city) nor ات (عمل + ات is «عملات»,
+# currencies) nor ي (the nisba: «كوري» is Korean, not a form of كوريا).
+_PLAIN_SUFFIXES = ("", "ان", "ين", "ون", "ا", "ها", "هم", "هما", "كم", "نا")
+# A nisba adjective (…ي) also inflects as a feminine word: كوري، كوريه، كوريين، كوريات.
+_NISBA_SUFFIXES = ("", "ان", "ين", "ون", "ه", "ات", "تان", "تين")
+
+
+@lru_cache(maxsize=400_000)
+def exact_form(word: str) -> str:
+    """Return a raw word's exact form: normalised, folded, glued article stripped, unmarked.
+
+    «والعملة» → عمله, «العملات» → عملات, «بكورونا» → بكورونا (one-letter proclitics stay; see
+    ``PROCLITICS``). Like ``term``, the result is one FTS5 token and never empty.
+    """
+    form = fold(normalize(word))
+    if is_arabic(form):
+        for prefix in _EXACT_ARTICLES:
+            if form.startswith(prefix) and len(form) - len(prefix) >= _MIN_STEM:
+                form = form[len(prefix):]
+                break
+    if not form.isalnum() or _FTS5_SEPARATORS.search(form):
+        form = _FTS5_SEPARATORS.sub("", "".join(c for c in form if c.isalnum()))
+    return form or "x"
+
+
+@lru_cache(maxsize=400_000)
+def exact_term(word: str) -> str:
+    """Return the exact index term of a raw word (``EXACT_MARK`` + ``exact_form``)."""
+    return EXACT_MARK + exact_form(word)
+
+
+def exact_terms_between(text: str, start: int = 0, end: int | None = None) -> list[str]:
+    """Return the exact terms of ``text[start:end]``, one per token (as ``terms_between``)."""
+    return list(map(exact_term, _WORD_RE.findall(text, start, len(text) if end is None else end)))
+
+
+def _suffixed(form: str) -> list[str]:
+    """Return the forms of a word's own regular inflections (the word itself first)."""
+    if not is_arabic(form) or len(form) < 3:
+        return [form]
+    if form.endswith(HEH):
+        base, suffixes = form[:-1], _FEMININE_SUFFIXES
+    elif form.endswith("ات") and len(form) >= 5:
+        base, suffixes = form[:-2], _FEMININE_SUFFIXES
+    elif form.endswith(YEH):
+        base, suffixes = form, _NISBA_SUFFIXES
+    else:
+        base, suffixes = form, _PLAIN_SUFFIXES
+    out = [form] + [base + s for s in suffixes]
+    return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=20_000)
+def exact_family(word: str, *, inflections: bool = True) -> tuple[str, ...]:
+    """Return the exact terms a query word matches: its proclitic forms and (unless ``inflections``
+    is False, as in quoted phrases) those of its regular inflections.
+
+    «العملة» → ـعمله، ـوعمله، ـبعمله … ـعملات، ـبعملات …; never ـعمل (work). Latin words and
+    numbers match their exact form only.
+    """
+    form = exact_form(word)
+    if not is_arabic(form):
+        return (EXACT_MARK + form,)
+    forms = _suffixed(form) if inflections else [form]
+    return tuple(dict.fromkeys(EXACT_MARK + p + f for f in forms for p in PROCLITICS))
 
 
 def tokenize(text: str) -> list[Token]:

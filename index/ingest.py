@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import store
-from .analysis import fold, is_arabic, normalize, terms_between
+from .analysis import exact_terms_between, fold, is_arabic, normalize, terms_between
 from .dates import parse_date
 from .errors import IngestError
 from .facts import extract_facts
@@ -540,6 +540,8 @@ def prepare(raw: RawArticle, chash: str | None = None, known: Mapping[str, str] 
         title=raw.title, body=raw.body, content_hash=chash or content_hash(raw.title, raw.body),
         title_terms=" ".join(terms_between(raw.title)),
         body_terms=" ".join(terms_between(raw.body)),
+        title_exact=" ".join(exact_terms_between(raw.title)),
+        body_exact=" ".join(exact_terms_between(raw.body)),
         passages=passages, facts=fact_rows, names=names,
         url=raw.url, published=raw.published, source=raw.source, author=raw.author,
         lang=raw.lang, ext_id=raw.ext_id, origin=raw.origin,
@@ -643,4 +645,5 @@ def remove_article(conn, article_id: int) -> None:
     """
     article = store.get_article(conn, article_id)
     store.delete_article(conn, article_id, " ".join(terms_between(article.title)),
-                         " ".join(terms_between(article.body)))
+                         " ".join(terms_between(article.body)), " ".join(exact_terms_between(article.title)),
+                         " ".join(exact_terms_between(article.body)))

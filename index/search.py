@@ -4,6 +4,12 @@ Users type words, "exact phrases" (also «…» and “…”), -excluded words 
 (``since:2021-07-01``, ``until:2021``, ``source:name``). User text never reaches ``MATCH`` raw:
 every term is analysed with the indexing chain and double-quoted, so no input can raise an FTS5
 syntax error. All words must match; when that finds nothing, any word may (``mode == "any"``).
+
+A word matches by its **exact terms** first (``analysis.exact_family``: the word with its
+proclitics and its own regular inflections, never another word sharing its stem: «العملة» finds
+عملة، بالعملات، عملتها but not العمل). Only when the exact forms find little (fewer than
+``WIDEN_BELOW`` articles) does the stem widen the search, and those articles come after every
+exact match. Quoted phrases match exact forms only. Alerts and trends use the same ``build_match``.
 """
 
 from __future__ import annotations
@@ -17,18 +23,32 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 
 from . import store
-from .analysis import STOPWORDS, fold, is_arabic, normalize, term, tokenize, word_matches, words
+from .analysis import (
+    EXACT_MARK,
+    STOPWORDS,
+    exact_family,
+    exact_term,
+    fold,
+    is_arabic,
+    normalize,
+    term,
+    tokenize,
+    word_matches,
+    words,
+)
 from .dates import parse_date_bound
 from .errors import DateRangeError, QuerySyntaxError
 from .models import Hit, SearchResult
 
-__all__ = ["ParsedQuery", "build_match", "excerpt", "parse_query", "ranked_match", "run"]
+__all__ = ["ParsedQuery", "build_match", "excerpt", "parse_query", "present_terms", "ranked_match", "run"]
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
 EXCERPT_TOKENS = 36
+# Exact forms finding fewer articles than this are widened by the stem (ranked after them).
+WIDEN_BELOW = 3
 # Open and close quote pairs users type for a phrase.
 _QUOTES = {'"': '"', "«": "»", "“": "”", "„": "“"}
 _PART = re.compile(
@@ -53,15 +73,28 @@ class ParsedQuery:
     phrases: list[list[str]] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     filters: store.Filters = field(default_factory=store.Filters)
+    # Exact matching: one group of alternatives per unquoted word (its exact family) and per
+    # quoted phrase (the phrase of exact terms, its first word with each proclitic); an
+    # alternative is a space-separated FTS5 phrase of exact terms.
+    word_groups: list[tuple[str, ...]] = field(default_factory=list)
+    loose_terms: list[str] = field(default_factory=list)  # stems of the unquoted words (widening)
+    phrase_groups: list[tuple[str, ...]] = field(default_factory=list)
+    excluded_groups: list[tuple[str, ...]] = field(default_factory=list)
 
     @property
     def positive_terms(self) -> set[str]:
-        """Every term a hit may be highlighted for."""
-        return set(self.terms) | {t for p in self.phrases for t in p}
+        """Every exact term a hit may be highlighted for."""
+        return {t for g in (*self.word_groups, *self.phrase_groups) for alt in g for t in alt.split()}
 
     def is_empty(self) -> bool:
         """True when nothing is left to search for."""
         return not self.terms and not self.phrases
+
+
+def _phrase_group(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Return the alternatives of a quoted phrase: exact terms, the first word with each proclitic."""
+    rest = " ".join(exact_term(t) for t in tokens[1:])
+    return tuple(f"{first} {rest}".strip() for first in exact_family(tokens[0], inflections=False))
 
 
 def parse_query(text: str, *, keep_stopwords: bool = False) -> ParsedQuery:
@@ -72,12 +105,17 @@ def parse_query(text: str, *, keep_stopwords: bool = False) -> ParsedQuery:
     sources: list[str] = []
     for m in _PART.finditer(text):
         if m.group("q") is not None:
-            terms = [t.term for t in tokenize(m.group("phrase"))]
+            tokens = tokenize(m.group("phrase"))
+            terms = [t.term for t in tokens]
             if not terms:
                 continue
+            group = _phrase_group([t.text for t in tokens])
             if m.group("neg"):
                 parsed.excluded.extend(terms if len(terms) == 1 else [" ".join(terms)])
-            elif len(terms) == 1:
+                parsed.excluded_groups.append(group)
+                continue
+            parsed.phrase_groups.append(group)
+            if len(terms) == 1:
                 parsed.terms.append(terms[0])
                 parsed.words.append(m.group("phrase").strip())
             else:
@@ -92,7 +130,8 @@ def parse_query(text: str, *, keep_stopwords: bool = False) -> ParsedQuery:
                 bound = parse_date_bound(value, end=(kind == "until"))
             except ValueError as exc:
                 raise DateRangeError(
-                    f"«{value}» is not a date; write {kind}:2021, {kind}:2021-07 or {kind}:2021-07-01."
+                    f"«{value}» is not a date; write {kind}:2021, {kind}:2021-07 or {kind}:2021-07-01.",
+                    key=kind, value=value,
                 ) from exc
             if kind == "since":
                 since = bound.isoformat()
@@ -104,18 +143,25 @@ def parse_query(text: str, *, keep_stopwords: bool = False) -> ParsedQuery:
             for tok in tokenize(raw):
                 if negative:
                     parsed.excluded.append(tok.term)
+                    parsed.excluded_groups.append(exact_family(tok.text))
                     continue
                 if not keep_stopwords and fold(normalize(tok.text)) in _STOP_FOLDED:
                     continue
                 parsed.terms.append(tok.term)
                 parsed.words.append(tok.text)
+                parsed.loose_terms.append(tok.term)
+                # Snowball English strips inflections only: a Latin word's family is its stem.
+                parsed.word_groups.append(exact_family(tok.text) if is_arabic(tok.text) else (tok.term,))
     if parsed.is_empty() and not keep_stopwords:
         # A query of function words only («من هو») still searches for them.
         stop_only = parse_query(text, keep_stopwords=True)
         parsed.terms, parsed.words = stop_only.terms, stop_only.words
+        parsed.loose_terms, parsed.word_groups = stop_only.loose_terms, stop_only.word_groups
     parsed.terms = list(dict.fromkeys(parsed.terms))[:MAX_TERMS]
+    parsed.loose_terms = list(dict.fromkeys(parsed.loose_terms))[:MAX_TERMS]
+    parsed.word_groups = list(dict.fromkeys(parsed.word_groups))[:MAX_TERMS]
     if since and until and since > until:
-        raise DateRangeError(f"since:{since} is after until:{until}; swap them.")
+        raise DateRangeError(f"since:{since} is after until:{until}; swap them.", since=since, until=until)
     parsed.filters = store.Filters(since=since, until=until, sources=tuple(sources))
     return parsed
 
@@ -127,16 +173,42 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def build_match(parsed: ParsedQuery, *, any_term: bool = False) -> str:
-    """Return the FTS5 expression for a parsed query (every term quoted)."""
-    positives = [_quote(t) for t in parsed.terms] + [_quote(" ".join(p)) for p in parsed.phrases]
+def _alternatives(group: Sequence[str], present: set[str] | None) -> str:
+    """Return one group as an FTS5 OR of quoted phrases; with ``present`` (the exact terms that
+    occur in the archive), alternatives holding an absent term are left out (they match nothing)."""
+    kept = [alt for alt in group if present is None or all(t in present for t in alt.split())]
+    kept = kept or list(group[:1])  # a group that matches nothing still needs a valid expression
+    return "(" + " OR ".join(_quote(alt) for alt in kept) + ")" if len(kept) > 1 else _quote(kept[0])
+
+
+def build_match(parsed: ParsedQuery, *, any_term: bool = False, stems: bool = False,
+                present: set[str] | None = None) -> str:
+    """Return the FTS5 expression for a parsed query (every term quoted).
+
+    By default words match their exact families (see the module docstring); with ``stems``,
+    unquoted words match their stems instead (the widening), quoted phrases still exact.
+    ``present`` (from ``present_terms``) trims alternatives the archive does not hold; alerts
+    leave it out, so that a new word's first article still matches.
+    """
+    if stems:
+        words_part = [_quote(t) for t in parsed.loose_terms]
+    else:
+        words_part = [_alternatives(g, present) for g in parsed.word_groups]
+    positives = words_part + [_alternatives(g, present) for g in parsed.phrase_groups]
     if not positives:
         raise QuerySyntaxError("Add at least one word to search for (excluded words alone match nothing).")
     joiner = " OR " if any_term else " AND "
     expr = joiner.join(positives)
-    if parsed.excluded:
-        expr = f"({expr}) NOT ({' OR '.join(_quote(t) for t in parsed.excluded)})"
+    if parsed.excluded_groups:
+        expr = f"({expr}) NOT ({' OR '.join(_alternatives(g, present) for g in parsed.excluded_groups)})"
     return expr
+
+
+def present_terms(conn: sqlite3.Connection, parsed: ParsedQuery) -> set[str]:
+    """Return the exact terms of the query's groups that occur in the archive (one lookup)."""
+    wanted = {t for g in (*parsed.word_groups, *parsed.phrase_groups, *parsed.excluded_groups)
+              for alt in g for t in alt.split()}
+    return {t for t, n in store.doc_freqs(conn, wanted).items() if n}
 
 
 def ranked_match(conn: sqlite3.Connection, terms: Sequence[str], *, max_terms: int = 12,
@@ -174,11 +246,20 @@ def ranked_match(conn: sqlite3.Connection, terms: Sequence[str], *, max_terms: i
 def excerpt(body: str, terms: Iterable[str], *, size: int = EXCERPT_TOKENS) -> tuple[str, tuple[tuple[int, int], ...]]:
     """Return the passage of ``body`` richest in ``terms`` and the spans of those words in it.
 
-    Only the words' terms are computed for the whole body (cached, no spans); character spans
-    are taken for the chosen window alone, which keeps a page of ten hits in a few milliseconds.
+    ``terms`` may hold stems and exact terms (``EXACT_MARK``…); a word counts when either of its
+    terms is wanted. Only the words' terms are computed for the whole body (cached, no spans);
+    character spans are taken for the chosen window alone, which keeps a page of ten hits in a
+    few milliseconds.
     """
     wanted = set(terms)
-    all_terms = list(map(term, words(body)))
+    exact = {t for t in wanted if t.startswith(EXACT_MARK)}
+    if exact and len(exact) == len(wanted):
+        all_terms = list(map(exact_term, words(body)))
+    elif exact:
+        # Either term of a word may be wanted: the exact one stands for the word when it is.
+        all_terms = [x if x in wanted else term(w) for w in words(body) for x in (exact_term(w),)]
+    else:
+        all_terms = list(map(term, words(body)))
     if not all_terms:
         return body[:300], ()
     hits = [i for i, t in enumerate(all_terms) if t in wanted]
@@ -224,17 +305,40 @@ def run(conn: sqlite3.Connection, query: str, *, limit: int = 10, offset: int = 
             until=parsed.filters.until or filters.until,
             sources=parsed.filters.sources or filters.sources,
         )
-    match = build_match(parsed)
-    total = store.count_hits(conn, match, parsed.filters)
-    if total == 0 and len(parsed.terms) + len(parsed.phrases) > 1:
-        match = build_match(parsed, any_term=True)
-        total = store.count_hits(conn, match, parsed.filters)
-    rows = store.fetch_hits(conn, match, parsed.filters, limit=limit, offset=offset, by_date=by_date) if total else []
-    terms = parsed.positive_terms
-    hits = tuple(_hit(r, terms) for r in rows)
+    present = present_terms(conn, parsed)
+    tiers = _tiers(conn, parsed, present)
+    if not tiers and len(parsed.terms) + len(parsed.phrases) > 1:
+        tiers = _tiers(conn, parsed, present, any_term=True)
+    total = sum(n for _, n, _ in tiers)
+    exact_terms = parsed.positive_terms
+    wide_terms = exact_terms | set(parsed.loose_terms)
+    hits: list[Hit] = []
+    skip, need = offset, limit
+    for match, count, widened in tiers:
+        if need <= 0:
+            break
+        if skip >= count:
+            skip -= count
+            continue
+        rows = store.fetch_hits(conn, match, parsed.filters, limit=need, offset=skip, by_date=by_date)
+        hits.extend(_hit(r, wide_terms if widened else exact_terms) for r in rows)
+        need -= len(rows)
+        skip = 0
     suggestion = did_you_mean(conn, parsed) if suggest and len(parsed.terms) > 0 and total == 0 else None
     log.info("search: %d chars, %d hits, %.1f ms", len(query), total, (time.perf_counter() - started) * 1000)
-    return SearchResult(query=query, total=total, results=hits, offset=offset, suggestion=suggestion)
+    return SearchResult(query=query, total=total, results=tuple(hits), offset=offset, suggestion=suggestion)
+
+
+def _tiers(conn: sqlite3.Connection, parsed: ParsedQuery, present: set[str], *,
+           any_term: bool = False) -> list[tuple[str, int, bool]]:
+    """Return the non-empty (MATCH, count, widened) tiers of a search, best first: the exact
+    forms, then (when those find fewer than ``WIDEN_BELOW``) the stems' other articles."""
+    exact = build_match(parsed, any_term=any_term, present=present)
+    tiers = [(exact, store.count_hits(conn, exact, parsed.filters), False)]
+    if tiers[0][1] < WIDEN_BELOW and parsed.loose_terms:
+        wide = f"({build_match(parsed, any_term=any_term, stems=True)}) NOT ({exact})"
+        tiers.append((wide, store.count_hits(conn, wide, parsed.filters), True))
+    return [t for t in tiers if t[1]]
 
 
 # Suggestion vocabulary per database, rebuilt when the archive grows.

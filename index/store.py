@@ -37,8 +37,12 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 # bm25 weights of articles_fts columns: a word in the title counts three times one in the body.
+# The exact columns (schema 5) weigh the same as their stem columns: a query meets one or the
+# other (exact terms carry a mark no stem has; see analysis.exact_term).
 TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
+# The schema version from which articles_fts holds title_exact and body_exact.
+EXACT_SCHEMA = 5
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -182,9 +186,38 @@ def migrate(conn: sqlite3.Connection) -> int:
                 continue
             for statement in _split_sql(sql):
                 conn.execute(statement)
+            if version in _MIGRATION_STEPS:
+                _MIGRATION_STEPS[version](conn)
             conn.execute(f"PRAGMA user_version = {version}")
         log.info("database migrated to schema version %s", version)
     return schema_version(conn)
+
+
+def _reindex(conn: sqlite3.Connection, *, batch: int = 500) -> None:
+    """Fill articles_fts again from the stored articles (migration 5 recreates it with the exact
+    columns). Runs inside the migration's transaction: an interrupted upgrade leaves the old index.
+    """
+    from .analysis import exact_terms_between, terms_between
+
+    done, last = 0, 0
+    while True:
+        rows = conn.execute("SELECT id, title, body FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                            (last, batch)).fetchall()
+        if not rows:
+            break
+        conn.executemany(
+            "INSERT INTO articles_fts (rowid, title, body, title_exact, body_exact) VALUES (?,?,?,?,?)",
+            [(r[0], " ".join(terms_between(r[1])), " ".join(terms_between(r[2])),
+              " ".join(exact_terms_between(r[1])), " ".join(exact_terms_between(r[2]))) for r in rows],
+        )
+        done += len(rows)
+        last = rows[-1][0]
+        if done % 10_000 < batch:
+            log.info("reindexing the archive: %d articles", done)
+
+
+# Python steps run after a migration's SQL, in the same transaction.
+_MIGRATION_STEPS = {EXACT_SCHEMA: _reindex}
 
 
 def _split_sql(sql: str) -> list[str]:
@@ -247,6 +280,8 @@ class PreparedArticle:
     passages: list[tuple[int, int]]  # (start, end) in body
     facts: list[tuple]  # rows for the facts table, without article_id
     names: list[tuple[str, str]]  # (key, kind) learned from cue words
+    title_exact: str = ""  # exact terms (analysis.exact_terms_between), one per token
+    body_exact: str = ""
     url: str | None = None
     published: str | None = None
     source: str | None = None
@@ -286,6 +321,7 @@ def insert_articles(conn: sqlite3.Connection, docs: Sequence[PreparedArticle]) -
     fact_rows: list[tuple] = []
     name_rows: list[tuple[str, str]] = []
     with transaction(conn, immediate=True):
+        exact = schema_version(conn) >= EXACT_SCHEMA
         for doc in docs:
             if is_duplicate(conn, doc.url, doc.content_hash):
                 ids.append(None)
@@ -296,12 +332,15 @@ def insert_articles(conn: sqlite3.Connection, docs: Sequence[PreparedArticle]) -
                 (doc.ext_id, doc.url, doc.title, doc.body, doc.published, doc.source, doc.author,
                  doc.lang, doc.content_hash, doc.origin),
             ).lastrowid
-            fts_rows.append((article_id, doc.title_terms, doc.body_terms))
+            fts_rows.append((article_id, doc.title_terms, doc.body_terms, doc.title_exact, doc.body_exact)
+                            if exact else (article_id, doc.title_terms, doc.body_terms))
             passage_rows.extend((article_id, seq, start, end) for seq, (start, end) in enumerate(doc.passages))
             fact_rows.extend((article_id, *f) for f in doc.facts)
             name_rows.extend(doc.names)
             ids.append(article_id)
-        conn.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?,?,?)", fts_rows)
+        conn.executemany(
+            "INSERT INTO articles_fts (rowid, title, body, title_exact, body_exact) VALUES (?,?,?,?,?)"
+            if exact else "INSERT INTO articles_fts (rowid, title, body) VALUES (?,?,?)", fts_rows)
         conn.executemany("INSERT INTO passages (article_id, seq, start, end) VALUES (?,?,?,?)", passage_rows)
         conn.executemany(
             "INSERT INTO facts (article_id, kind, start, end, text, value, value_end, precision, role, unit, key)"
@@ -314,13 +353,21 @@ def insert_articles(conn: sqlite3.Connection, docs: Sequence[PreparedArticle]) -
     return ids
 
 
-def delete_article(conn: sqlite3.Connection, article_id: int, title_terms: str, body_terms: str) -> None:
+def delete_article(conn: sqlite3.Connection, article_id: int, title_terms: str, body_terms: str,
+                   title_exact: str = "", body_exact: str = "") -> None:
     """Remove an article and its index entries (contentless FTS5 needs the analysed text back)."""
     with transaction(conn, immediate=True):
-        conn.execute(
-            "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-            (article_id, title_terms, body_terms),
-        )
+        if schema_version(conn) >= EXACT_SCHEMA:
+            conn.execute(
+                "INSERT INTO articles_fts (articles_fts, rowid, title, body, title_exact, body_exact)"
+                " VALUES ('delete', ?, ?, ?, ?, ?)",
+                (article_id, title_terms, body_terms, title_exact, body_exact),
+            )
+        else:
+            conn.execute(
+                "INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                (article_id, title_terms, body_terms),
+            )
         conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
 
 
@@ -428,7 +475,8 @@ def search_sql(filters: Filters, *, count: bool = False, by_date: bool = False) 
     order = "a.published DESC NULLS LAST, a.id DESC" if by_date else "score"
     return (
         "WITH page AS ("
-        f"SELECT f.rowid AS id, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score "
+        f"SELECT f.rowid AS id, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+        " AS score "
         f"FROM articles_fts f{join} WHERE articles_fts MATCH :match{where} ORDER BY {order} "
         "LIMIT :limit OFFSET :offset) "
         "SELECT a.id, a.title, a.body, a.url, a.published, a.source, page.score "
@@ -472,7 +520,7 @@ def count_by_day(conn: sqlite3.Connection, match: str, filters: Filters, *,
 
 
 def doc_freqs(conn: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
-    """Return how many articles contain each term (0 when none)."""
+    """Return how many articles contain each term (0 when none); stems and exact terms alike."""
     terms = list(dict.fromkeys(terms))
     if not terms:
         return {}
@@ -486,8 +534,9 @@ def doc_freqs(conn: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
 
 def frequent_terms(conn: sqlite3.Connection, limit: int = 50_000) -> list[tuple[str, int]]:
     """Return the most widespread index terms with their document counts (for suggestions)."""
-    rows = conn.execute(
-        "SELECT term, doc FROM articles_vocab ORDER BY doc DESC LIMIT ?", (limit,)
+    rows = conn.execute(  # stems only: exact terms start with the mark (U+0640)
+        "SELECT term, doc FROM articles_vocab WHERE substr(term, 1, 1) != char(1600) ORDER BY doc DESC LIMIT ?",
+        (limit,),
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
 

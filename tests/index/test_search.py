@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from arshif.index import search, store
-from arshif.index.analysis import term, tokenize
+from arshif.index.analysis import exact_term, term, tokenize
 from arshif.index.errors import ArchiveError, DateRangeError, QuerySyntaxError
-from arshif.index.models import SearchResult
+from arshif.index.models import Hit, SearchResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -221,11 +221,11 @@ def test_highlights_are_exactly_the_matched_words(db: sqlite3.Connection, query:
         for s, e in hit.highlights:
             (tok,) = tokenize(hit.excerpt[s:e])
             assert tok.text == hit.excerpt[s:e]
-            assert tok.term in wanted
+            assert exact_term(tok.text) in wanted or tok.term in wanted
         # and every matching word of the excerpt is highlighted
         marked = set(hit.highlights)
         for tok in tokenize(hit.excerpt):
-            assert (tok.term in wanted) == ((tok.start, tok.end) in marked)
+            assert (exact_term(tok.text) in wanted or tok.term in wanted) == ((tok.start, tok.end) in marked)
         assert set(parsed.excluded).isdisjoint(_terms(hit.excerpt))
 
 
@@ -334,3 +334,87 @@ def test_any_string_is_a_safe_query(db: sqlite3.Connection, query: str) -> None:
     for hit in result.results:
         for s, e in hit.highlights:
             assert 0 <= s < e <= len(hit.excerpt)
+
+
+# --- a word is not its stem (issue 12) ------------------------------------------------------------------------
+
+# Words the stemmer conflates, each alone in an article: a query finds its own word's family only.
+WORDS = ["كورونا", "الكوري", "العملة", "العمل", "المدين", "المدينة", "العمالة", "الشركة", "الشرك",
+         "السياسة", "السياسي", "اليمن", "اليمنية", "النفط", "النفطية", "الأمن", "الأمنية",
+         "بالعملات", "عملتها", "بكورونا", "والمدينة", "مدينتين", "الكوريون", "الكورية"]
+WIDENING = ["الموظف", "الموظفة", "التعليم"]
+COLLISIONS = [  # (query, words whose articles it must find); every other word's article must not match
+    ("كورونا", {"كورونا", "بكورونا"}),
+    ("الكوري", {"الكوري", "الكوريون", "الكورية"}),
+    ("العملة", {"العملة", "بالعملات", "عملتها"}),
+    ("العمل", {"العمل"}),
+    ("المدين", {"المدين"}),
+    ("المدينة", {"المدينة", "والمدينة", "مدينتين"}),
+    ("العمالة", {"العمالة"}),
+    ("الشركة", {"الشركة"}),
+    ("الشرك", {"الشرك"}),
+    ("السياسة", {"السياسة"}),
+    ("السياسي", {"السياسي"}),
+    ("اليمن", {"اليمن"}),
+    ("النفط", {"النفط"}),
+    ("الأمن", {"الأمن"}),
+    ('"العملة"', {"العملة"}),  # a quoted word: its exact form (with clitics), no other inflection
+    ('"كورونا"', {"كورونا", "بكورونا"}),
+]
+
+
+@pytest.fixture(scope="module")
+def words_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
+    from arshif.index.ingest import RawArticle, ingest_records
+
+    conn = store.connect(tmp_path_factory.mktemp("words") / "words.db")
+    # Each word in WIDEN_BELOW articles, so that exact matches alone answer; «الموظف» once and
+    # «التعليم» (never «التعليمات») for the widening.
+    records = [RawArticle(title=f"خبر رقم {i}", body=f"جاء في الخبر {copy} ذكر {w} اليوم.",
+                          url=f"https://e.org/{i}/{copy}")
+               for i, w in enumerate(WORDS) for copy in range(search.WIDEN_BELOW)]
+    records += [RawArticle(title="خبر آخر", body=f"ذكر {w} مرة.", url=f"https://e.org/{len(WORDS) + i}/0")
+                for i, w in enumerate(WIDENING)]
+    assert ingest_records(conn, records, workers=1).added == len(records)
+    yield conn
+    conn.close()
+
+
+def _word(hit: Hit) -> str:
+    return (WORDS + WIDENING)[int(hit.url.split("/")[-2])]
+
+
+def _found_words(conn: sqlite3.Connection, query: str) -> set[str]:
+    return {_word(h) for h in search.run(conn, query, limit=100).results}
+
+
+def test_the_stemmer_conflates_these_pairs() -> None:
+    for a, b in [("كورونا", "الكوري"), ("العملة", "العمل"), ("الشركة", "الشرك"), ("السياسة", "السياسي"),
+                 ("اليمن", "اليمنية"), ("النفط", "النفطية"), ("الأمن", "الأمنية")]:
+        assert term(a) == term(b), (a, b)
+        assert exact_term(a) != exact_term(b), (a, b)
+
+
+@pytest.mark.parametrize(("query", "expected"), COLLISIONS)
+def test_a_word_finds_its_family_not_its_stem_fellows(words_db: sqlite3.Connection, query: str,
+                                                      expected: set[str]) -> None:
+    assert _found_words(words_db, query) == expected
+
+
+def test_alerts_and_trends_match_the_same_way(words_db: sqlite3.Connection) -> None:
+    parsed = search.parse_query("العملة")
+    match = search.build_match(parsed)  # what alerts save: no vocabulary trimming
+    ids = store.match_new_ids(words_db, match, parsed.filters, 0, store.max_article_id(words_db))
+    assert {WORDS[(i - 1) // search.WIDEN_BELOW] for i in ids} == {"العملة", "بالعملات", "عملتها"}
+
+
+def test_the_stem_widens_only_where_the_exact_form_finds_little(words_db: sqlite3.Connection) -> None:
+    # «التعليمات» is not in the archive; its stem meets «التعليم».
+    assert term("التعليمات") == term("التعليم")
+    assert _found_words(words_db, "التعليمات") == {"التعليم"}
+    # «الموظف» is in one article (fewer than WIDEN_BELOW): «الموظفة», its stem fellow, comes after it.
+    result = search.run(words_db, "الموظف", limit=100)
+    assert [_word(h) for h in result.results] == ["الموظف", "الموظفة"] and result.total == 2
+    assert result.results[0].highlights and result.results[1].highlights
+    # a quoted phrase never widens
+    assert _found_words(words_db, '"التعليمات"') == set()
