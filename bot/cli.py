@@ -11,18 +11,22 @@ import functools
 import json
 import logging
 import os
+import re
+import shutil
 import sys
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from arshif.index import qa as qa_engine
 from arshif.index import search as search_engine
 from arshif.index import store
 from arshif.index.errors import ArchiveError
-from arshif.index.ingest import ingest_paths
+from arshif.index.ingest import IngestInterrupted, count_inputs, ingest_paths
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,8 @@ DEFAULT_DB = "arshif.db"
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 1_000_000_000
 MAX_INTERVAL = 7 * 24 * 3600.0  # a week; threading's wait() refuses much larger timeouts
+PROGRESS_INTERVAL = 5.0  # seconds between ingest progress lines when standard error is not a terminal
+FAILURES_SHOWN = 5  # failures listed after an ingest; --failures FILE has them all
 
 
 def _default_db() -> str:
@@ -141,32 +147,144 @@ def main(verbose: bool) -> None:
 # --- ingest -------------------------------------------------------------------------------------
 
 
+class IngestProgress:
+    """Shows on standard error how far `arshif ingest` is against the total counted up front.
+
+    On a terminal one status line is redrawn (at most five times a second). Elsewhere (a pipe, a
+    log file, journald) a whole line is written every ``interval`` seconds, so a long run is seen
+    moving without flooding the log; a run shorter than that prints nothing here.
+    """
+
+    def __init__(self, files_total: int, bytes_total: int, *, stream: TextIO, tty: bool,
+                 interval: float = PROGRESS_INTERVAL, clock: Callable[[], float] = time.monotonic) -> None:
+        self.files_total, self.bytes_total = files_total, bytes_total
+        self.files = self.bytes = self.records = 0
+        self.stream, self.tty, self.clock = stream, tty, clock
+        self.interval = 0.2 if tty else interval
+        self.started = self.last = clock()
+        self.drawn = False
+
+    def record(self, n: int = 1) -> None:
+        """Count records read (articles and failures alike)."""
+        self.records += n
+        self._tick()
+
+    def file_done(self, path: str, size: int) -> None:
+        """Count a file read to its end."""
+        self.files += 1
+        self.bytes += size
+        self._tick()
+
+    def line(self) -> str:
+        """Return the status: files and megabytes of the total, records, rates and the time left."""
+        elapsed = max(self.clock() - self.started, 1e-6)
+        rate = self.bytes / elapsed
+        share = self.bytes / self.bytes_total if self.bytes_total else self.files / max(self.files_total, 1)
+        eta = (self.bytes_total - self.bytes) / rate if rate > 0 else None
+        return (f"ingest: {self.files:,}/{self.files_total:,} files, {self.bytes / 1e6:,.1f}/"
+                f"{self.bytes_total / 1e6:,.1f} MB ({share:.0%}), {self.records:,} records, "
+                f"{rate / 1e6:.2f} MB/s ({self.records / elapsed:,.0f} records/s), ETA {_duration(eta)}")
+
+    def _tick(self) -> None:
+        now = self.clock()
+        if now - self.last >= self.interval:
+            self.last = now
+            self.show()
+
+    def show(self) -> None:
+        """Write the status now: redrawn in place on a terminal, a new line elsewhere."""
+        if self.tty:
+            width = shutil.get_terminal_size().columns - 1
+            self.stream.write("\r\x1b[K" + self.line()[:width])
+            self.drawn = True
+        else:
+            self.stream.write(self.line() + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        """Clear the terminal status line so the summary starts on a clean line."""
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def failure_kind(reason: str) -> str:
+    """Return a failure reason without its particulars (line, size, parser message), for counting."""
+    return re.split(r"\s*[:;(]|\s+at line\b", reason, maxsplit=1)[0].strip() or reason
+
+
+def render_ingest_summary(summary, *, shown: int = FAILURES_SHOWN, failures_file: str | None = None) -> str:
+    """Return the text summary: counts, failures counted by reason, the first few of them."""
+    lines = [f"added {summary.added}, duplicates {summary.duplicates}, failed {len(summary.failed)} "
+             f"in {summary.seconds:.1f}s"]
+    if not summary.failed:
+        return "\n".join(lines)
+    kinds = Counter(failure_kind(f.reason) for f in summary.failed)
+    lines.append("failures by reason:")
+    lines += [f"  {n:>7,}  {kind}" for kind, n in kinds.most_common()]
+    lines += [f"  failed: {f.path}: {f.reason}" for f in summary.failed[:shown]]
+    if failures_file:
+        lines.append(f"all {len(summary.failed):,} failures written to {failures_file}")
+    elif len(summary.failed) > shown:
+        lines.append(f"  … and {len(summary.failed) - shown:,} more; --failures FILE writes them all")
+    return "\n".join(lines)
+
+
+def write_failures(path: str, failures: list) -> None:
+    """Write every failure as one tab-separated line: path, reason (easy to grep, sort and count)."""
+    with open(path, "w", encoding="utf-8") as out:
+        for f in failures:
+            out.write(f"{f.path}\t{f.reason}\n")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @db_option
 @json_option("Print the summary as JSON.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Analysis processes (default: all cores).")
+@click.option("--failures", "failures_file", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write every failure to this file (path TAB reason, one a line).")
 @friendly_errors
-def ingest(paths: tuple[str, ...], db_path: str, as_json: bool, workers: int | None) -> None:
+def ingest(paths: tuple[str, ...], db_path: str, as_json: bool, workers: int | None,
+           failures_file: str | None) -> None:
     """Add articles from files and folders (.txt .md .html .json .jsonl .zip).
 
     Re-ingesting is safe: articles already stored (same link or same text) are counted as
-    duplicates. Unreadable inputs are listed with the reason and skipped.
+    duplicates. Unreadable inputs are counted by reason, the first few listed (--failures FILE
+    for all). Progress goes to standard error. Ctrl-C stops within seconds, keeps what was
+    stored and exits 130; the same command run again finishes the job.
     """
     conn = open_db(db_path)
-    show_bar = sys.stderr.isatty() and not as_json
-    if show_bar:
-        with click.progressbar(length=0, label="ingesting", file=sys.stderr, show_pos=True) as bar:
-            summary = ingest_paths(conn, paths, workers=workers, progress=bar.update)
-    else:
-        summary = ingest_paths(conn, paths, workers=workers)
+    files_total, bytes_total = count_inputs(paths)
+    progress = IngestProgress(files_total, bytes_total, stream=sys.stderr, tty=sys.stderr.isatty())
+    interrupted = False
+    try:
+        summary = ingest_paths(conn, paths, workers=workers, progress=progress.record,
+                               file_done=progress.file_done)
+    except IngestInterrupted as exc:
+        summary, interrupted = exc.summary, True
+    finally:
+        progress.finish()
+    if failures_file:
+        write_failures(failures_file, summary.failed)
     if as_json:
-        click.echo(_dump(summary.as_dict()))
-        return
-    click.echo(f"added {summary.added}, duplicates {summary.duplicates}, failed {len(summary.failed)} "
-               f"in {summary.seconds:.1f}s")
-    for failure in summary.failed:
-        click.echo(f"  failed: {failure.path}: {failure.reason}")
+        kinds = Counter(failure_kind(f.reason) for f in summary.failed)
+        click.echo(_dump({**summary.as_dict(), "failed_by_reason": dict(kinds.most_common()),
+                          "interrupted": interrupted}))
+    else:
+        click.echo(render_ingest_summary(summary, failures_file=failures_file))
+    if interrupted:
+        click.echo(f"Interrupted after {progress.files:,} of {files_total:,} files ({progress.records:,} records "
+                   f"read): the {summary.added:,} articles added are kept; run the same command again to "
+                   "finish (what is stored already counts as duplicates).", err=True)
+        raise SystemExit(130)
 
 
 # --- search -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -35,8 +36,8 @@ from .facts import extract_facts
 from .models import IngestFailure, IngestSummary
 from .segments import split_passages, split_sentences
 
-__all__ = ["MAX_FILE_BYTES", "IngestLimits", "RawArticle", "ingest_paths", "ingest_records", "iter_records",
-           "parse_text"]
+__all__ = ["MAX_FILE_BYTES", "IngestInterrupted", "IngestLimits", "RawArticle", "count_inputs", "ingest_paths",
+           "ingest_records", "iter_records", "parse_text"]
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,8 @@ def record_from_mapping(obj: Any, origin: str | None = None) -> RawArticle:
         raise IngestError(f"expected a JSON object, found {type(obj).__name__}")
     body = _pick(obj, "body")
     if body is None:
-        raise IngestError("no body/content/text field")
+        present = any(obj.get(name) is not None for name in _FIELD_NAMES["body"])
+        raise IngestError("empty content" if present else "no body/content/text field")
     return _record(obj, origin, title=_pick(obj, "title") or "", body=body, published=_pick(obj, "published"))
 
 
@@ -498,7 +500,7 @@ def validate(raw: RawArticle) -> RawArticle:
     _check_text(raw)
     body = raw.body.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not body:
-        raise IngestError("no article text")
+        raise IngestError("empty content")
     if len(body) > MAX_BODY_CHARS:
         raise IngestError(f"article text too long ({len(body):,} characters; limit {MAX_BODY_CHARS:,})")
     title = _SPACE.sub(" ", raw.title or "").strip()
@@ -525,6 +527,10 @@ _FACTS = True
 def _init_worker(known: Mapping[str, str], facts: bool) -> None:
     global _KNOWN, _FACTS
     _KNOWN, _FACTS = known, facts
+    # Ctrl-C in a terminal reaches the whole process group. A worker that dies of it mid-task
+    # leaves the pool waiting forever for its result; the main process alone handles SIGINT and
+    # terminates the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def prepare(raw: RawArticle, chash: str | None = None, known: Mapping[str, str] | None = None, *,
@@ -555,6 +561,34 @@ def _prepare_task(raw: RawArticle) -> store.PreparedArticle:
 # --- the run ------------------------------------------------------------------------------------
 
 
+class IngestInterrupted(KeyboardInterrupt):
+    """Raised by ``ingest_records`` on Ctrl-C, once the workers are stopped; ``summary`` says how far
+    it got. Every batch written before it is committed (one transaction per batch), so the same
+    command run again adds the rest and counts the rest as duplicates.
+    """
+
+    def __init__(self, summary: IngestSummary) -> None:
+        super().__init__("ingest interrupted")
+        self.summary = summary
+
+
+def _stop_pool(pool: Any) -> None:
+    """Terminate the workers without waiting for their tasks, ignoring further Ctrl-Cs meanwhile.
+
+    ``close()`` + ``join()`` would wait for results that never come once a task is abandoned.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals cannot reach us here anyway
+        previous = None
+    try:
+        pool.terminate()
+        pool.join()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
 def ingest_records(conn, records: Iterable[Item], *, workers: int | None = None,
                    progress: Callable[[int], None] | None = None,
                    origin_default: str | None = None, facts: bool = True) -> IngestSummary:
@@ -562,6 +596,7 @@ def ingest_records(conn, records: Iterable[Item], *, workers: int | None = None,
 
     The content hash and all analysis run in the worker processes; the main process reads,
     validates, refuses known URLs and writes. Content duplicates are refused at write time.
+    Ctrl-C (KeyboardInterrupt) stops the workers at once and raises ``IngestInterrupted``.
     """
     started = time.perf_counter()
     summary = IngestSummary()
@@ -622,6 +657,19 @@ def ingest_records(conn, records: Iterable[Item], *, workers: int | None = None,
             pending = job
         if pending is not None:
             write(pending.get())
+    except KeyboardInterrupt as exc:
+        if pool is not None:
+            _stop_pool(pool)
+            pool = None
+        summary.seconds = time.perf_counter() - started
+        log.info("ingest interrupted: %d added, %d duplicates, %d failed in %.1fs", summary.added,
+                 summary.duplicates, len(summary.failed), summary.seconds)
+        raise IngestInterrupted(summary) from exc
+    except BaseException:
+        if pool is not None:
+            _stop_pool(pool)
+            pool = None
+        raise
     finally:
         if pool is not None:
             pool.close()
@@ -632,10 +680,42 @@ def ingest_records(conn, records: Iterable[Item], *, workers: int | None = None,
     return summary
 
 
+def count_inputs(paths: Iterable[str | Path]) -> tuple[int, int]:
+    """Return (files, bytes) an ingest of ``paths`` will read: the total a progress display needs."""
+    files = size = 0
+    for f in iter_files(paths):
+        if isinstance(f, IngestFailure):
+            continue
+        files += 1
+        size += _file_size(f)
+    return files, size
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone or unreadable: ingest reports it when it gets there
+        return 0
+
+
 def ingest_paths(conn, paths: Iterable[str | Path], *, limits: IngestLimits = DEFAULT_LIMITS,
-                 **kwargs: Any) -> IngestSummary:
-    """Ingest files and folders (recursively; zips included, within ``limits``) into the open database."""
-    return ingest_records(conn, iter_records(paths, limits=limits), **kwargs)
+                 file_done: Callable[[str, int], None] | None = None, **kwargs: Any) -> IngestSummary:
+    """Ingest files and folders (recursively; zips included, within ``limits``) into the open database.
+
+    ``file_done(path, bytes)`` is called as each file has been read, for progress displays.
+    """
+    if file_done is None:
+        return ingest_records(conn, iter_records(paths, limits=limits), **kwargs)
+
+    def records() -> Iterator[Item]:
+        for f in iter_files(paths):
+            if isinstance(f, IngestFailure):
+                yield f
+                continue
+            yield from iter_records([f], limits=limits)
+            file_done(str(f), _file_size(f))
+
+    return ingest_records(conn, records(), **kwargs)
 
 
 def remove_article(conn, article_id: int) -> None:

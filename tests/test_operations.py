@@ -446,3 +446,166 @@ def test_serve_failing_at_start_never_logs_the_token(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert '"level": "DEBUG"' in proc.stderr  # it did log, in JSON
     assert TOKEN not in proc.stderr + proc.stdout and TOKEN.split(":")[1] not in proc.stderr + proc.stdout
+
+
+# --- (f) Ctrl-C, progress and failures of `arshif ingest` (issue 9 §4) ----------------------------
+
+INTERRUPT_FILES, INTERRUPT_PER_FILE = 40, 100
+
+
+def write_jsonl_articles(folder: Path, files: int, per_file: int) -> Path:
+    """Writes ``files`` JSONL files of ``per_file`` fictional articles each (every one with its own URL)."""
+    folder.mkdir(parents=True)
+    for f in range(files):
+        with (folder / f"part-{f:02d}.jsonl").open("w", encoding="utf-8") as out:
+            for i in range(per_file):
+                n = f * per_file + i
+                town = TOWNS[n % len(TOWNS)]
+                body = (f"The fictional town of {town} opened footbridge number {n} on Monday, the council said. "
+                        f"Mayor Ilsa Brandt said the bridge cost {n + 3} million crowns. ") * 6
+                out.write(json.dumps({"title": f"{town} council opens footbridge number {n}", "date": "2023-01-02",
+                                      "url": f"https://example.org/bridges/{n}",
+                                      "content": body + f"قال رئيس البلدية إن الجسر رقم {n} يخدم آلاف السكان."},
+                                     ensure_ascii=False) + "\n")
+    return folder
+
+
+def _articles(db: Path) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not created yet, or its schema is being written
+        return 0
+
+
+def test_ctrl_c_during_ingest_stops_within_seconds_keeps_what_was_committed_and_a_rerun_completes(
+        tmp_path: Path) -> None:
+    """Ctrl-C in a terminal goes to the whole process group: the CLI and its worker processes."""
+    import signal
+
+    data = write_jsonl_articles(tmp_path / "data", INTERRUPT_FILES, INTERRUPT_PER_FILE)
+    total = INTERRUPT_FILES * INTERRUPT_PER_FILE
+    db = tmp_path / "a.db"
+    proc = subprocess.Popen([sys.executable, "-m", "arshif.bot.cli", "ingest", str(data), "--db", str(db),
+                             "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own process group, as a shell gives a job
+    try:
+        deadline = time.monotonic() + 120
+        while _articles(db) == 0 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "ingest ended before Ctrl-C; give it more data"
+        os.killpg(proc.pid, signal.SIGINT)
+        sent = time.monotonic()
+        try:
+            out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail("arshif ingest still running 20 s after Ctrl-C")
+        seconds = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert seconds < 5, f"{seconds:.1f}s from Ctrl-C to exit"
+    kept = _articles(db)
+    assert 0 < kept < total
+    assert "Traceback" not in err
+    message = re.search(r"^Interrupted after (\d+) of 40 files \(([\d,]+) records read\): the ([\d,]+) articles "
+                        r"added are kept; run the same command again to finish \(what is stored already counts "
+                        r"as duplicates\)\.$", err, re.M)
+    assert message, err
+    assert int(message.group(3).replace(",", "")) == kept
+    assert out.startswith(f"added {kept}, duplicates 0, failed 0 in ")
+    assert check_consistent(db) == kept
+
+    again = subprocess.run([sys.executable, "-m", "arshif.bot.cli", "ingest", str(data), "--db", str(db), "--json"],
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert (summary["added"], summary["duplicates"], summary["failed"]) == (total - kept, kept, [])
+    assert summary["interrupted"] is False
+    assert check_consistent(db) == total
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(DISTINCT url) FROM articles").fetchone()[0] == total  # no duplicates
+    conn.close()
+    # Standard error was a pipe: any progress lines are whole lines with a real total.
+    for line in again.stderr.splitlines():
+        assert re.fullmatch(r"ingest: [\d,]+/40 files, [\d.,]+/[\d.,]+ MB \(\d+%\), [\d,]+ records, [\d.]+ MB/s "
+                            r"\([\d,]+ records/s\), ETA (\d+:\d\d:\d\d|\?)", line), line
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_off_a_terminal_is_a_line_every_few_seconds_with_a_real_total() -> None:
+    from arshif.bot.cli import IngestProgress
+
+    clock, stream = FakeClock(), io.StringIO()
+    progress = IngestProgress(4, 4_000_000, stream=stream, tty=False, interval=5, clock=clock)
+    progress.record(10)
+    clock.now += 2
+    progress.file_done("a.jsonl", 1_000_000)
+    assert stream.getvalue() == ""  # not yet: one line every 5 seconds
+    clock.now += 3
+    progress.record(10)
+    assert stream.getvalue() == ("ingest: 1/4 files, 1.0/4.0 MB (25%), 20 records, 0.20 MB/s (4 records/s), "
+                                 "ETA 0:00:15\n")
+    clock.now += 1
+    progress.file_done("b.jsonl", 1_000_000)
+    progress.finish()
+    assert stream.getvalue().count("\n") == 1 and "\r" not in stream.getvalue()
+
+
+def test_progress_on_a_terminal_redraws_one_line() -> None:
+    from arshif.bot.cli import IngestProgress
+
+    clock, stream = FakeClock(), io.StringIO()
+    progress = IngestProgress(2, 0, stream=stream, tty=True, clock=clock)
+    clock.now += 1
+    progress.file_done("a.txt", 0)
+    assert stream.getvalue() == "\r\x1b[Kingest: 1/2 files, 0.0/0.0 MB (50%), 0 records, 0.00 MB/s (0 records/s), ETA ?"
+    progress.finish()
+    assert stream.getvalue().endswith("\r\x1b[K") and "\n" not in stream.getvalue()
+
+
+def test_ingest_counts_failures_by_reason_and_writes_them_all_with_failures_file(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    with (data / "records.jsonl").open("w", encoding="utf-8") as out:
+        out.write(json.dumps({"title": "A good one", "content": "Quorwick opened a footbridge on Monday."}) + "\n")
+        for i in range(8):
+            out.write(json.dumps({"title": f"Empty {i}", "content": ""}) + "\n")
+        for _ in range(3):
+            out.write("{broken\n")
+    (data / "empty.txt").write_bytes(b"")
+    db = tmp_path / "a.db"
+    result = cli("ingest", str(data), "--db", str(db))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("added 1, duplicates 0, failed 12 in ")
+    assert lines[1:5] == ["failures by reason:", "        8  empty content", "        3  malformed JSON",
+                          "        1  empty file"]
+    records = data / "records.jsonl"
+    assert lines[5:10] == [f"  failed: {data / 'empty.txt'}: empty file",
+                           *(f"  failed: {records}:{n}: empty content" for n in range(2, 6))]
+    assert lines[10:] == ["  … and 7 more; --failures FILE writes them all"]
+
+    report = tmp_path / "failures.tsv"
+    again = cli("ingest", str(data), "--db", str(db), "--failures", str(report))
+    assert again.exit_code == 0
+    assert again.stdout.splitlines()[-1] == f"all 12 failures written to {report}"
+    rows = [line.split("\t") for line in report.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 12
+    assert rows[0] == [str(data / "empty.txt"), "empty file"]
+    assert [r for r in rows if r[1] == "empty content"] == [[f"{records}:{n}", "empty content"] for n in range(2, 10)]
+    as_json = json.loads(cli("ingest", str(data), "--db", str(db), "--json").stdout)
+    assert as_json["failed_by_reason"] == {"empty content": 8, "malformed JSON": 3, "empty file": 1}
+    assert len(as_json["failed"]) == 12 and as_json["interrupted"] is False

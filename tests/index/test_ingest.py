@@ -214,11 +214,11 @@ BAD_INPUTS = [
     ("malformed.json", b'{"title": "x", "body": ', "malformed JSON"),
     ("trailing.json", b'{"title": "x", "body": "y"} }', "malformed JSON"),
     ("nobody.json", json.dumps({"title": "Only a title", "date": "2022-01-01"}).encode(), "no body/content/text"),
-    ("emptybody.json", json.dumps({"title": "Empty body", "body": ""}).encode(), "no body/content/text"),
+    ("emptybody.json", json.dumps({"title": "Empty body", "body": ""}).encode(), "empty content"),
     ("scalar.json", b'"just a string"', "expected a JSON object"),
     ("empty-array.json", b"[]", "empty JSON array"),
     ("fake.zip", b"this is not a zip archive", "not a valid zip"),
-    ("title-only.txt", "عنوان بلا نص\n\n".encode(), "no article text"),
+    ("title-only.txt", "عنوان بلا نص\n\n".encode(), "empty content"),
     ("notes.pdf", b"%PDF-1.4 not supported", "unsupported file type .pdf"),
 ]
 
