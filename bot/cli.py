@@ -104,6 +104,17 @@ def open_db(db_path: str, *, readonly: bool = False, must_exist: bool = False):
     return store.connect(db_path)
 
 
+def _engine_settings():
+    """Return the settings engine commands obey (what may be fetched, what an ingest may expand to);
+    a value that does not parse stops the command with its message, as for `serve`."""
+    from arshif.bot.config import ConfigError, load_settings
+
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
@@ -267,7 +278,7 @@ def ingest(paths: tuple[str, ...], db_path: str, as_json: bool, workers: int | N
     interrupted = False
     try:
         summary = ingest_paths(conn, paths, workers=workers, progress=progress.record,
-                               file_done=progress.file_done)
+                               file_done=progress.file_done, limits=_engine_settings().ingest_limits())
     except IngestInterrupted as exc:
         summary, interrupted = exc.summary, True
     finally:
@@ -500,7 +511,7 @@ def feeds_add(url: str, db_path: str) -> None:
     conn = open_db(db_path)
     feed = feeds_engine.add_feed(conn, url)
     click.echo(f"feed {feed.id}: {feed.url}")
-    result = feeds_engine.poll_all(conn, feeds=[feed])[0]
+    result = feeds_engine.poll_all(conn, feeds=[feed], allow_private=_engine_settings().allow_private_urls)[0]
     click.echo(render_poll_line(result))
     if result.status == "error":
         click.echo(f"The feed is kept and polled again next time; `arshif feeds remove {feed.id}` drops it.")
@@ -561,10 +572,11 @@ def feeds_poll(db_path: str, loop: bool, interval: float, as_json: bool) -> None
     from arshif.index import feeds as feeds_engine
 
     conn = open_db(db_path, must_exist=True)
+    allow_private = _engine_settings().allow_private_urls
     stop = threading.Event()
 
     def poll_once() -> None:
-        results = feeds_engine.poll_all(conn, stop=stop)
+        results = feeds_engine.poll_all(conn, stop=stop, allow_private=allow_private)
         if not results and not stop.is_set() and not as_json:
             click.echo("No feeds yet; add one with `arshif feeds add URL`.")
         for result in results:

@@ -26,8 +26,11 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from arshif.index.ingest import IngestLimits
 
 __all__ = [
     "DEFAULT_API_BASE_URL",
@@ -113,7 +116,12 @@ class Settings:
     debug_log_messages: bool = False
     max_upload_bytes: int = 20 * MEGABYTE
     engine_processes: int = -1  # -1: one per core (max 4); 0: threads of the bot's own process
-    allow_private_urls: bool = False  # /add may fetch pages on private/loopback addresses
+    allow_private_urls: bool = False  # /add and feeds may fetch private/loopback addresses (index.fetch)
+    # What one ingested file or zip may expand to (index.ingest.IngestLimits), for uploads and the CLI.
+    max_file_bytes: int = 64 * MEGABYTE
+    max_archive_bytes: int = 1024 * MEGABYTE
+    max_archive_files: int = 10_000
+    max_archive_depth: int = 2
     # Where things came from, for `arshif config check`; not part of equality.
     config_file: Path | None = field(default=None, compare=False)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -140,6 +148,13 @@ class Settings:
     def webhook_path(self) -> str:
         """Returns the URL path to listen on (``run_webhook(url_path=...)``), without the leading slash."""
         return urlsplit(self.webhook_url or "").path.lstrip("/")
+
+    def ingest_limits(self) -> IngestLimits:
+        """Returns the ingest limits these settings set (uploads to the bot and ``arshif ingest``)."""
+        from arshif.index.ingest import IngestLimits
+
+        return IngestLimits(max_file_bytes=self.max_file_bytes, max_archive_bytes=self.max_archive_bytes,
+                            max_archive_files=self.max_archive_files, max_archive_depth=self.max_archive_depth)
 
     def is_admin(self, user_id: int | None) -> bool:
         """True if the user may ingest and manage users."""
@@ -311,6 +326,10 @@ SPECS = (
     _Spec("max_upload_bytes", "ARSHIF_MAX_UPLOAD_MB", _parse_megabytes),
     _Spec("engine_processes", "ARSHIF_ENGINE_PROCESSES", _parse_int),
     _Spec("allow_private_urls", "ARSHIF_ALLOW_PRIVATE_URLS", _parse_bool),
+    _Spec("max_file_bytes", "ARSHIF_MAX_FILE_MB", _parse_megabytes),
+    _Spec("max_archive_bytes", "ARSHIF_MAX_ARCHIVE_MB", _parse_megabytes),
+    _Spec("max_archive_files", "ARSHIF_MAX_ARCHIVE_FILES", _parse_int),
+    _Spec("max_archive_depth", "ARSHIF_MAX_ARCHIVE_DEPTH", _parse_int),
 )
 ENV_NAMES = {spec.field: spec.env for spec in SPECS}
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Settings)}
@@ -637,6 +656,10 @@ def _check_numbers(s: Settings) -> list[Problem]:
         ("port", 1, "TCP port"),
         ("max_upload_bytes", 1, "upload size"),
         ("engine_processes", -1, "engine processes (-1 one per core, 0 threads)"),
+        ("max_file_bytes", 1, "the size of one ingested file"),
+        ("max_archive_bytes", 1, "what one zip may expand to"),
+        ("max_archive_files", 1, "files in one zip"),
+        ("max_archive_depth", 1, "zip nesting depth (1: no zip inside a zip)"),
     )
     problems = [
         Problem(
@@ -664,6 +687,15 @@ def _check_numbers(s: Settings) -> list[Problem]:
                 "ARSHIF_FEED_INTERVAL",
                 f"polling feeds every {s.feed_interval}s may get the bot blocked by sites",
                 "use 300 seconds or more (0 turns polling off)",
+            )
+        )
+    if s.allow_private_urls:
+        problems.append(
+            Problem(
+                "warning",
+                "ARSHIF_ALLOW_PRIVATE_URLS",
+                "on: /add and feeds may fetch private and loopback addresses (this server's own network)",
+                "unset it unless the bot must read pages or feeds on an intranet",
             )
         )
     if s.max_upload_bytes > 20 * MEGABYTE and s.api_base_url == DEFAULT_API_BASE_URL:

@@ -10,6 +10,16 @@ Every error of the engine is here, in one tree (as ``httpx._exceptions`` does it
   - ``LimitError``: a per-user limit was reached (subscriptions, sizes); ``limit=`` and ``what=``.
   - ``AlreadySubscribed``: the user already saved this query; ``sub_id=`` names that subscription.
   - ``FeedError``: a feed cannot be added, found or fetched.
+  - ``FetchError``: a URL could not be fetched (``index.fetch``); ``url=`` names it. Subclasses:
+    - ``SchemeRefused``: not an http(s) URL (``scheme=``).
+    - ``PrivateAddress``: the host is or resolves to a private/local address (``host=``, ``address=``);
+      only ``ARSHIF_ALLOW_PRIVATE_URLS=1`` lets such addresses be fetched.
+    - ``ConnectionFailed``: no connection, or it broke (``host=``); worth retrying later.
+    - ``BadStatus``: the server answered an error or a redirect without a Location (``status=``).
+    - ``TooManyRedirects``: more redirects than allowed (``limit=``).
+    - ``ResponseTooLarge``: the answer is larger than allowed (``limit=``, bytes).
+    - ``FetchTimeout``: no answer in time, or the download took too long (``seconds=``).
+    - ``UnwantedType``: the answer is not the kind of document asked for (``content_type=``).
   - ``SchemaTooNew``: the database was made by a newer arshif; ``version=`` is its schema.
   - ``DatasetError``: an evaluation file is not in SQuAD format.
   - ``NoArchive``: a command that only reads was pointed at a file that is not an archive (missing,
@@ -23,15 +33,24 @@ __all__ = [
     "AlreadySubscribed",
     "ArchiveError",
     "ArticleNotFound",
+    "BadStatus",
+    "ConnectionFailed",
     "DatasetError",
     "DateRangeError",
     "FeedError",
+    "FetchError",
+    "FetchTimeout",
     "IngestError",
     "LimitError",
     "NoArchive",
+    "PrivateAddress",
     "QuerySyntaxError",
+    "ResponseTooLarge",
     "SchemaTooNew",
+    "SchemeRefused",
     "StorageError",
+    "TooManyRedirects",
+    "UnwantedType",
 ]
 
 
@@ -97,3 +116,76 @@ class NoArchive(ArchiveError):
 
 class StorageError(ArchiveError):
     """Raised when SQLite cannot write (disk full, read-only file or folder); says which and what to do."""
+
+
+class FetchError(ArchiveError):
+    """Raised when a URL cannot be fetched; the message is one sentence, ``url`` the address that failed."""
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class SchemeRefused(FetchError):
+    """Raised for a URL (or a redirect) that is not http:// or https:// (``file:``, ``ftp:``, ``gopher:``...)."""
+
+    def __init__(self, message: str, *, url: str | None = None, scheme: str = "") -> None:
+        super().__init__(message, url=url)
+        self.scheme = scheme
+
+
+class PrivateAddress(FetchError):
+    """Raised when a host is or resolves to a loopback, private, link-local or otherwise non-public address."""
+
+    def __init__(self, message: str, *, url: str | None = None, host: str = "", address: str = "") -> None:
+        super().__init__(message, url=url)
+        self.host = host
+        self.address = address
+
+
+class ConnectionFailed(FetchError):
+    """Raised when the host cannot be resolved or reached, or the connection broke mid-answer."""
+
+    def __init__(self, message: str, *, url: str | None = None, host: str = "") -> None:
+        super().__init__(message, url=url)
+        self.host = host
+
+
+class BadStatus(FetchError):
+    """Raised when the server answers 4xx/5xx, or a redirect without a Location."""
+
+    def __init__(self, message: str, *, url: str | None = None, status: int = 0) -> None:
+        super().__init__(message, url=url)
+        self.status = status
+
+
+class TooManyRedirects(FetchError):
+    """Raised after more than ``limit`` redirects (usually a loop)."""
+
+    def __init__(self, message: str, *, url: str | None = None, limit: int = 0) -> None:
+        super().__init__(message, url=url)
+        self.limit = limit
+
+
+class ResponseTooLarge(FetchError):
+    """Raised as soon as an answer (as decoded, so a gzip bomb too) exceeds ``limit`` bytes."""
+
+    def __init__(self, message: str, *, url: str | None = None, limit: int = 0) -> None:
+        super().__init__(message, url=url)
+        self.limit = limit
+
+
+class FetchTimeout(FetchError):
+    """Raised when the server does not answer within ``seconds``, or the whole download takes longer."""
+
+    def __init__(self, message: str, *, url: str | None = None, seconds: float = 0.0) -> None:
+        super().__init__(message, url=url)
+        self.seconds = seconds
+
+
+class UnwantedType(FetchError):
+    """Raised when the answer's Content-Type is not one the caller asked for (checked before the body)."""
+
+    def __init__(self, message: str, *, url: str | None = None, content_type: str = "") -> None:
+        super().__init__(message, url=url)
+        self.content_type = content_type

@@ -1,10 +1,13 @@
 """Feeds: RSS and Atom in, articles out through the same ingest as files.
 
-One poll of one feed is ``_fetch`` (a conditional GET with httpx: timeouts, a size cap, at most
-five redirects, retries with backoff for connection errors and 5xx) → ``feedparser`` on the bytes
-(never its own fetching, so every request obeys these limits) → entries not seen before, each made
-a ``RawArticle`` (an entry with only a short summary gets its page fetched and its main text
-extracted) → ``ingest.ingest_records`` (facts, passages and the index written as for files).
+One poll of one feed is ``_fetch`` (a conditional GET through ``index.fetch``: public addresses
+only, checked at every redirect and at connect time, timeouts, a size cap, at most five redirects;
+retries with backoff for connection errors and 5xx) → ``feedparser`` on the bytes (never its own
+fetching, so every request obeys these limits) → entries not seen before, each made a
+``RawArticle`` (an entry with only a short summary gets its page fetched, through the same checks,
+and its main text extracted) → ``ingest.ingest_records`` (facts, passages and the index written as
+for files). Feeds and pages on private addresses are refused unless ``allow_private`` (the
+``ARSHIF_ALLOW_PRIVATE_URLS=1`` setting) was given to ``make_client``/``poll_all``.
 
 The feed's health (last poll, last success, last error as one sentence, consecutive failures) is
 stored after every poll. A feed that breaks is recorded and skipped; it never stops the others.
@@ -29,11 +32,11 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import feedparser
-import httpx
 
+from . import fetch as web
 from . import store
 from .dates import parse_date
-from .errors import FeedError, IngestError
+from .errors import BadStatus, ConnectionFailed, FeedError, FetchError, IngestError, PrivateAddress
 from .ingest import RawArticle, content_hash, ingest_records, parse_html, validate
 
 __all__ = [
@@ -128,21 +131,19 @@ class FetchLimits:
     backoff: float = 0.5  # seconds before the first retry, doubled for each next one
     max_new_entries: int = 100  # per poll; the rest waits for the next poll
     fetch_pages: bool = True
+    max_redirects: int = MAX_REDIRECTS  # each hop is checked like the first
     sleep: Callable[[float], None] = field(default=time.sleep)
 
 
 DEFAULT_LIMITS = FetchLimits()
 
 
-def make_client(*, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
-                max_redirects: int = MAX_REDIRECTS) -> httpx.Client:
-    """Return the HTTP client polls share: polite User-Agent, timeouts, bounded redirects."""
-    return httpx.Client(
-        headers={"User-Agent": USER_AGENT},
-        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-        follow_redirects=True,
-        max_redirects=max_redirects,
-    )
+def make_client(*, allow_private: bool = False, connect_timeout: float = CONNECT_TIMEOUT,
+                read_timeout: float = READ_TIMEOUT) -> web.SafeClient:
+    """Return the HTTP client polls share (``index.fetch``'s): polite User-Agent, timeouts, public
+    addresses only unless ``allow_private`` (``ARSHIF_ALLOW_PRIVATE_URLS=1``)."""
+    return web.make_client(allow_private=allow_private, connect_timeout=connect_timeout, read_timeout=read_timeout,
+                           user_agent=USER_AGENT)
 
 
 # --- the feed list --------------------------------------------------------------------------------
@@ -194,85 +195,25 @@ def remove_feed(conn: sqlite3.Connection, id_or_url: int | str) -> Feed:
 # --- fetching -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Fetched:
-    status: int
-    body: bytes
-    url: str
-    headers: httpx.Headers
-    charset: str | None = None
+def _fetch(client: web.SafeClient, url: str, *, limits: FetchLimits, max_bytes: int, what: str = "feed",
+           headers: dict[str, str] | None = None) -> web.Page:
+    """GET a URL within the limits; return a 2xx or 304 answer, else raise a FetchError with one sentence.
 
-
-def _size(n: int) -> str:
-    return f"{n / 2**20:g} MB" if n >= 2**20 else f"{n / 1024:g} KB"
-
-
-def _seconds(value: float | None) -> str:
-    return f"{value:g} s" if value is not None else "the time limit"
-
-
-class _Retryable(Exception):
-    """A failure worth another try soon: the connection broke or the server answered 5xx."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _fetch(client: httpx.Client, url: str, *, limits: FetchLimits, max_bytes: int, what: str = "feed",
-           headers: dict[str, str] | None = None) -> _Fetched:
-    """GET a URL within the limits; return a 2xx or 304 answer, else raise FeedError with one sentence."""
+    Connection failures and 5xx answers are retried with backoff; a refusal, a 4xx or a slow answer
+    will not improve soon and is raised at once.
+    """
     attempt = 0
     while True:
         try:
-            return _fetch_once(client, url, limits=limits, max_bytes=max_bytes, what=what, headers=headers)
-        except _Retryable as exc:
-            if attempt >= limits.retries:
-                raise FeedError(exc.message) from exc.__cause__
+            return web.fetch(client, url, max_bytes=max_bytes, total_seconds=limits.total_seconds,
+                             max_redirects=limits.max_redirects, headers=headers, what=what)
+        except (ConnectionFailed, BadStatus) as exc:
+            if (isinstance(exc, BadStatus) and exc.status < 500) or attempt >= limits.retries:
+                raise
             delay = limits.backoff * 2**attempt
             attempt += 1
-            log.info("fetch of %s failed (%s); retry %s in %s s", url, exc.message, attempt, delay)
+            log.info("fetch of %s failed (%s); retry %s in %s s", url, exc, attempt, delay)
             limits.sleep(delay)
-
-
-def _fetch_once(client: httpx.Client, url: str, *, limits: FetchLimits, max_bytes: int, what: str,
-                headers: dict[str, str] | None) -> _Fetched:
-    started = time.monotonic()
-    try:
-        with client.stream("GET", url, headers=headers) as resp:
-            if resp.status_code >= 500:
-                raise _Retryable(f"the server answered HTTP {resp.status_code} {resp.reason_phrase}".rstrip())
-            if resp.status_code == 304:
-                return _Fetched(304, b"", str(resp.url), resp.headers)
-            if not 200 <= resp.status_code < 300:  # 4xx, or a 3xx that httpx could not follow
-                raise FeedError(f"the server answered HTTP {resp.status_code} {resp.reason_phrase}".rstrip())
-            declared = resp.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise FeedError(f"{what} larger than {_size(max_bytes)}")
-            chunks: list[bytes] = []
-            received = 0
-            for chunk in resp.iter_bytes(64 * 1024):
-                received += len(chunk)
-                if received > max_bytes:
-                    raise FeedError(f"{what} larger than {_size(max_bytes)}")
-                if time.monotonic() - started > limits.total_seconds:
-                    raise FeedError(f"the {what} took longer than {_seconds(limits.total_seconds)} to download")
-                chunks.append(chunk)
-            return _Fetched(resp.status_code, b"".join(chunks), str(resp.url), resp.headers,
-                            resp.charset_encoding)
-    except httpx.TooManyRedirects as exc:
-        raise FeedError(f"too many redirects (more than {client.max_redirects}); the URL redirects in a loop") \
-            from exc
-    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise _Retryable(f"cannot connect to {urlsplit(url).hostname}: {str(exc) or type(exc).__name__}") from exc
-    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-        raise _Retryable(f"the connection broke: {str(exc) or type(exc).__name__}") from exc
-    except httpx.TimeoutException as exc:
-        raise FeedError(f"the server did not answer within {_seconds(client.timeout.read)}") from exc
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-        raise FeedError(f"cannot fetch {url!r}: {exc}") from exc
-    except httpx.HTTPError as exc:
-        raise FeedError(f"the download failed: {type(exc).__name__}: {exc}") from exc
 
 
 # --- entries --------------------------------------------------------------------------------------
@@ -327,7 +268,7 @@ def _entry_text(entry: Any) -> str:
     return max(texts, key=len, default="")
 
 
-def _decode_page(fetched: _Fetched) -> str:
+def _decode_page(fetched: web.Page) -> str:
     charset = fetched.charset
     if not charset:
         m = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", fetched.body[:4096], re.I)
@@ -338,7 +279,7 @@ def _decode_page(fetched: _Fetched) -> str:
         return fetched.body.decode("utf-8", errors="replace")
 
 
-def _page_text(client: httpx.Client, link: str, limits: FetchLimits) -> str:
+def _page_text(client: web.SafeClient, link: str, limits: FetchLimits) -> str:
     """Return the main text of an entry's page, or "" when it cannot be had (the summary is kept)."""
     try:
         fetched = _fetch(client, link, limits=limits, max_bytes=limits.max_page_bytes, what="page")
@@ -347,7 +288,9 @@ def _page_text(client: httpx.Client, link: str, limits: FetchLimits) -> str:
             log.info("entry page %s is %s, not HTML; keeping the summary", link, kind)
             return ""
         return parse_html(_decode_page(fetched), url=fetched.url).body
-    except FeedError as exc:
+    except PrivateAddress as exc:  # a feed pointing its readers at the server's own network
+        log.warning("entry page %s refused (%s); keeping the summary", link, exc)
+    except FetchError as exc:
         log.info("entry page %s not fetched (%s); keeping the summary", link, exc)
     except Exception as exc:  # a parser choking on one hostile page must not fail the feed
         log.warning("entry page %s unreadable: %s: %s", link, type(exc).__name__, exc)
@@ -367,7 +310,7 @@ def _published(entry: Any) -> str | None:
     return entry.get("published") or entry.get("updated")
 
 
-def entry_article(entry: Any, *, feed_url: str, source: str | None, client: httpx.Client | None = None,
+def entry_article(entry: Any, *, feed_url: str, source: str | None, client: web.SafeClient | None = None,
                   limits: FetchLimits = DEFAULT_LIMITS) -> RawArticle:
     """Return the article an entry stands for; a short summary is replaced by its page's main text."""
     link = (entry.get("link") or "").strip() or None
@@ -410,7 +353,7 @@ def _bozo_reason(exc: BaseException | None, body: bytes) -> str:
     return str(exc) if exc is not None and str(exc) else "no RSS or Atom elements found"
 
 
-def _parse(fetched: _Fetched) -> Any:
+def _parse(fetched: web.Page) -> Any:
     """Return feedparser's result, or raise FeedError when the document yields no entries and is broken."""
     parsed = feedparser.parse(
         io.BytesIO(fetched.body),
@@ -440,13 +383,13 @@ def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[st
     return headers
 
 
-def poll_feed(conn: sqlite3.Connection, feed: Feed, *, client: httpx.Client,
+def poll_feed(conn: sqlite3.Connection, feed: Feed, *, client: web.SafeClient,
               limits: FetchLimits = DEFAULT_LIMITS) -> PollResult:
     """Fetch one feed, ingest its new entries and record its health; never raises for a bad feed."""
     started = time.perf_counter()
     try:
         result = _poll(conn, feed, client, limits)
-    except FeedError as exc:
+    except (FeedError, FetchError) as exc:
         error = str(exc)
         log.warning("feed %s (%s) failed: %s", feed.id, feed.url, error)
         store.record_feed_failure(conn, feed.id, _sentence(error))
@@ -470,7 +413,7 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _poll(conn: sqlite3.Connection, feed: Feed, client: httpx.Client, limits: FetchLimits) -> PollResult:
+def _poll(conn: sqlite3.Connection, feed: Feed, client: web.SafeClient, limits: FetchLimits) -> PollResult:
     validators = store.feed_validators(conn, feed.id)
     fetched = _fetch(client, feed.url, limits=limits, max_bytes=limits.max_bytes,
                      headers=_conditional_headers(*validators))
@@ -521,16 +464,19 @@ def _stored_id(conn: sqlite3.Connection, raw: RawArticle) -> int | None:
     return store.article_id_for(conn, clean.url, content_hash(clean.title, clean.body))
 
 
-def poll_all(conn: sqlite3.Connection, *, client: httpx.Client | None = None,
+def poll_all(conn: sqlite3.Connection, *, client: web.SafeClient | None = None,
              on_added: Callable[[PollResult], None] | None = None, limits: FetchLimits = DEFAULT_LIMITS,
-             stop: threading.Event | None = None, feeds: Iterable[Feed] | None = None) -> list[PollResult]:
+             stop: threading.Event | None = None, feeds: Iterable[Feed] | None = None,
+             allow_private: bool = False) -> list[PollResult]:
     """Poll every feed once, one after the other; return one result per feed polled.
 
     ``on_added(result)`` runs right after a feed added articles (the bot wakes its alert job there);
     its errors are logged, not raised. ``stop`` (set on shutdown) ends the round between two feeds.
+    ``allow_private`` (``ARSHIF_ALLOW_PRIVATE_URLS=1``) lets feeds and pages on private addresses be
+    fetched when no ``client`` is given; a given client carries its own policy.
     """
     own_client = client is None
-    client = client or make_client()
+    client = client or make_client(allow_private=allow_private)
     results: list[PollResult] = []
     try:
         for feed in list(feeds) if feeds is not None else list_feeds(conn):
@@ -557,7 +503,7 @@ def poll_all(conn: sqlite3.Connection, *, client: httpx.Client | None = None,
 def poll_archive(db_path: str | Path, **kwargs: Any) -> list[PollResult]:
     """Poll every feed of the database file once with a connection of its own (for ``asyncio.to_thread``).
 
-    Takes ``poll_all``'s keywords (``on_added``, ``stop``, ``limits``, ``client``).
+    Takes ``poll_all``'s keywords (``on_added``, ``stop``, ``limits``, ``client``, ``allow_private``).
     """
     conn = store.connect(db_path)
     try:

@@ -155,7 +155,9 @@ def conn(tmp_path):
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    with feeds.make_client(connect_timeout=1, read_timeout=0.5) as c:
+    # The test site is on 127.0.0.1: private, so it is fetched only because this says so explicitly
+    # (as ARSHIF_ALLOW_PRIVATE_URLS=1 does); test_fetch.py shows the same site refused without it.
+    with feeds.make_client(allow_private=True, connect_timeout=1, read_timeout=0.5) as c:
         yield c
 
 
@@ -619,9 +621,27 @@ def test_html_to_text(html, text):
 # --- the CLI --------------------------------------------------------------------------------------
 
 
-def run_cli(*args: str, db) -> object:
-    result = CliRunner().invoke(main, [*args, "--db", str(db)], catch_exceptions=False)
+def run_cli(*args: str, db, allow_private: bool = True) -> object:
+    """Run ``arshif``; the test site is on 127.0.0.1, so ARSHIF_ALLOW_PRIVATE_URLS=1 unless told otherwise."""
+    env = {"ARSHIF_ALLOW_PRIVATE_URLS": "1" if allow_private else "0"}
+    result = CliRunner().invoke(main, [*args, "--db", str(db)], env=env, catch_exceptions=False)
     return result
+
+
+def test_cli_refuses_a_local_feed_unless_private_urls_are_allowed(site, tmp_path):
+    db = tmp_path / "a.db"
+    url = ghadir_feed(site)
+    refused = run_cli("feeds", "add", url, db=db, allow_private=False)
+    assert refused.exit_code == 0
+    assert refused.stdout.splitlines()[1] == (
+        f"[1] {url}: error: 127.0.0.1 is on a private or local network; only ARSHIF_ALLOW_PRIVATE_URLS=1 allows "
+        "such addresses.")
+    assert run_cli("feeds", "poll", db=db, allow_private=False).stdout.splitlines()[0].startswith(f"[1] {url}: error")
+    assert site.requests == []  # nothing was asked of the private address
+    assert run_cli("search", "قطار الضواحي", "--json", db=db).stdout.count('"article_id"') == 0
+
+    followed = run_cli("feeds", "poll", db=db)  # the same local feed, now allowed
+    assert followed.stdout == "[1] نشرة الغدير: 2 new, 2 added, 0 duplicates\n"
 
 
 def test_cli_add_list_poll_remove(site, tmp_path):
