@@ -842,6 +842,44 @@ def trend(query: str, db_path: str, as_json: bool, png: str | None, by_source: b
     elif png:
         click.echo(f"chart written to {png}")
 
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@db_option
+@json_option("Print the profile (or the candidates) as JSON.")
+@friendly_errors
+def who(name: str, db_path: str, as_json: bool) -> None:
+    """Profile a person from the facts in the archive: roles and when, organisations, places, articles."""
+    from arshif.index import people
+
+    conn = open_db(db_path)
+    found = people.lookup(conn, name)
+    if as_json:
+        click.echo(_dump({
+            "name": name,
+            "profile": found.profile.as_dict() if found.profile else None,
+            "candidates": [{"key": c.key, "name": c.name, "mentions": c.mentions, "role": c.role}
+                           for c in found.candidates],
+        }))
+        return
+    if found.profile is None and not found.candidates:
+        click.echo(f"nobody called {name} in the archive")
+        return
+    if found.profile is None:
+        click.echo(f"{name} may mean:")
+        for c in found.candidates:
+            click.echo(f"  {c.name} ({c.mentions} mentions{', ' + c.role if c.role else ''})")
+        return
+    p = found.profile
+    click.echo(f"{p.name}: {p.articles} articles, {p.first} – {p.last}")
+    for r in p.roles:
+        click.echo(f"  role: {r.role} ({r.first} – {r.last}, {r.mentions}x)")
+    for label, pairs in (("organisations", p.orgs), ("places", p.places), ("people", p.people)):
+        if pairs:
+            click.echo(f"  {label}: " + ", ".join(f"{n} ({c})" for n, c in pairs))
+    for art in store.get_articles(conn, p.latest).values():
+        click.echo(f"  [{art.id}] {art.published or '-'} {art.title}")
+
 def entry() -> None:
     """Run the CLI; a closed pipe (``arshif demo | head``) ends it quietly instead of with an error."""
     try:
