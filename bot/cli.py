@@ -880,6 +880,44 @@ def who(name: str, db_path: str, as_json: bool) -> None:
     for art in store.get_articles(conn, p.latest).values():
         click.echo(f"  [{art.id}] {art.published or '-'} {art.title}")
 
+
+@main.command()
+@db_option
+@json_option("Print the ratings as JSON (one object).")
+@click.option("--since", help="Only ratings given or changed on or after this date (2026-11-01).")
+@click.option("--format", "fmt", type=click.Choice(["text", "news-qa"]), default="text", show_default=True,
+              help="news-qa: the 👎 answers as news-qa JSONL records, gold left empty to fill in.")
+@friendly_errors
+def feedback(db_path: str, as_json: bool, since: str | None, fmt: str) -> None:
+    """List the 👍/👎 ratings of the bot's answers, with the question, answer and sources."""
+    from arshif.index import feedback as feedback_engine
+    from arshif.index.dates import parse_date_bound
+
+    if since:
+        try:
+            since = parse_date_bound(since, end=False).isoformat()
+        except ValueError as exc:
+            raise click.BadParameter(f"{since!r} is not a date; write 2026, 2026-11 or 2026-11-01.",
+                                     param_hint="--since") from exc
+    ratings = feedback_engine.list_feedback(open_db(db_path), since=since)
+    if fmt == "news-qa":
+        for record in feedback_engine.as_news_qa(ratings):
+            click.echo(_dump(record))
+        return
+    if as_json:
+        down = sum(r.rating == feedback_engine.DOWN for r in ratings)
+        click.echo(_dump({"since": since, "total": len(ratings), "up": len(ratings) - down, "down": down,
+                          "ratings": [r.as_dict() for r in ratings]}))
+        return
+    if not ratings:
+        click.echo("no ratings yet" + (f" since {since}" if since else ""))
+        return
+    for r in ratings:
+        mark = "👍" if r.rating == feedback_engine.UP else "👎"
+        source = r.sources[0].get("url") or r.sources[0].get("title") if r.sources else "-"
+        click.echo(f"{mark} {r.rated_at} user {r.user_id}: {r.question}")
+        click.echo(f"   answer: {r.answer or '(none shown)'} · source: {source}")
+
 def entry() -> None:
     """Run the CLI; a closed pipe (``arshif demo | head``) ends it quietly instead of with an error."""
     try:
