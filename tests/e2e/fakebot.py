@@ -113,7 +113,11 @@ _CLIENT_GONE: contextvars.ContextVar[Callable[[], bool]] = contextvars.ContextVa
     "_CLIENT_GONE", default=lambda: False
 )
 
-_MESSAGE_METHODS = ("sendMessage", "editMessageText", "sendDocument")
+_MESSAGE_METHODS = ("sendMessage", "editMessageText", "sendDocument", "sendPhoto")
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JPEG_MAGIC = b"\xff\xd8\xff"
+MAX_PHOTO_SIZE = 10 * 1024 * 1024
+MAX_INLINE_RESULTS = 50
 
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
@@ -652,6 +656,7 @@ class FakeBotServer:
         self._files: dict[str, _StoredFile] = {}
         self._files_by_path: dict[str, _StoredFile] = {}
         self._callback_queries: dict[str, bool] = {}  # id -> answered
+        self._inline_queries: dict[str, bool] = {}  # id -> answered
         self._failures: list[_Failure] = []
         self._handlers: dict[str, Handler] = {}
         self._canonical: dict[str, str] = {}
@@ -811,7 +816,7 @@ class FakeBotServer:
             await asyncio.sleep(interval)
 
     def messages_to(self, chat_id: int | str) -> list[Call]:
-        """Successful sendMessage/editMessageText/sendDocument calls to ``chat_id``, in order."""
+        """Successful sendMessage/editMessageText/sendDocument/sendPhoto calls to ``chat_id``, in order."""
         names = {m.lower() for m in _MESSAGE_METHODS}
         return [
             c
@@ -1234,6 +1239,8 @@ class FakeBotServer:
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "answerCallbackQuery": self._answer_callback_query,
             "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo,
+            "answerInlineQuery": self._answer_inline_query,
             "sendChatAction": self._send_chat_action,
             "deleteMessage": self._delete_message,
             "getFile": self._get_file,
@@ -1428,6 +1435,73 @@ class FakeBotServer:
         self._set_markup(message, params.get("reply_markup"))
         self._messages[(chat["id"], message["message_id"])] = message
         return message
+
+    def _send_photo(self, params: dict[str, Any]) -> JSONDict:
+        """sendPhoto: an uploaded PNG or JPEG (at most 10 MB), or a known file_id; the message
+        gets a ``photo`` list of sizes as Telegram returns it, the bytes stay in ``self._files``."""
+        chat = self._chat(params)
+        photo = params.get("photo")
+        if isinstance(photo, UploadedFile):
+            if not photo.content.startswith((_PNG_MAGIC, _JPEG_MAGIC)):
+                raise _bad_request("IMAGE_PROCESS_FAILED")
+            if len(photo.content) > MAX_PHOTO_SIZE:
+                raise _bad_request("PHOTO_INVALID_DIMENSIONS")
+            stored = self._store_file(photo.content, photo.filename, photo.content_type)
+        elif isinstance(photo, str) and photo in self._files:
+            stored = self._files[photo]
+        else:
+            raise _bad_request("wrong file identifier/HTTP URL specified")
+        caption, entities = self._render(
+            params.get("caption"), params.get("parse_mode"), params.get("caption_entities"),
+            MAX_CAPTION_LENGTH, "message caption", allow_empty=True,
+        )
+        message = self._bot_message(chat, params)
+        message["photo"] = [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                             "file_size": len(stored.content), "width": 800, "height": 600}]
+        if caption:
+            message["caption"] = caption
+        if entities:
+            message["caption_entities"] = entities
+        self._set_markup(message, params.get("reply_markup"))
+        self._messages[(chat["id"], message["message_id"])] = message
+        return message
+
+    def photo_bytes(self, call: Call) -> bytes:
+        """The uploaded bytes of a successful sendPhoto call."""
+        return self._files[call.result["photo"][0]["file_id"]].content
+
+    def _answer_inline_query(self, params: dict[str, Any]) -> bool:
+        """answerInlineQuery: checked as Telegram does (known query, answered once, at most 50
+        results with unique ids of 1-64 bytes, articles with a title and message content)."""
+        query_id = str(params.get("inline_query_id", ""))
+        if self._inline_queries.get(query_id, True):
+            raise _bad_request("query is too old and response timeout expired or query ID is invalid")
+        results = params.get("results")
+        if not isinstance(results, list) or len(results) > MAX_INLINE_RESULTS:
+            raise _bad_request("RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or any(not 0 < len(i.encode()) <= 64 for i in ids):
+            raise _bad_request("RESULT_ID_INVALID")
+        for r in results:
+            content = r.get("input_message_content") or {}
+            if r.get("type") == "article" and (not r.get("title") or not content.get("message_text")):
+                raise _bad_request("RESULT_TITLE_EMPTY" if not r.get("title") else "MESSAGE_EMPTY")
+            if content.get("message_text"):
+                self._render(content["message_text"], content.get("parse_mode"), content.get("entities"),
+                             MAX_TEXT_LENGTH, "message text")
+        self._inline_queries[query_id] = True
+        return True
+
+    def send_inline_query(self, user_id: int, query: str, *, language_code: str = "ar",
+                          chat_type: str = "sender") -> JSONDict:
+        """Queue an inline query (``@bot words`` typed in any chat); answer it once."""
+        query_id = str(5_000_000_000 + next(self._ids))
+        self._inline_queries[query_id] = False
+        update = {"inline_query": {
+            "id": query_id, "from": self._user(user_id, None, None, language_code), "query": query,
+            "offset": "", "chat_type": chat_type,
+        }}
+        return self.queue_update(update)
 
     def _send_chat_action(self, params: dict[str, Any]) -> bool:
         self._chat(params)
