@@ -357,7 +357,7 @@ TEXTS |= {
     "trend_axis": {"ar": "عدد المقالات", "en": "Articles"},
     "trend_other": {"ar": "مصادر أخرى", "en": "other sources"},
     "trend_caption": {
-        "ar": "«{query}»: {total} مقالا · الذروة {peak_count} في {peak}",
+        "ar": "«{query}» — المقالات: {total} · الذروة: {peak_count} في {peak}",
         "en": "\"{query}\": {total} articles · peak {peak_count} on {peak}",
     },
     "trend_caption_week": {"ar": "أسبوع {date}", "en": "the week of {date}"},
@@ -366,7 +366,7 @@ TEXTS |= {
         "en": "No articles match \"{query}\", so there is no chart.",
     },
     "trend_undated": {
-        "ar": "{total} مقالا تطابق «{query}» لكن لا تاريخ نشر لأي منها، فلا رسم بياني.",
+        "ar": "تطابق «{query}» مقالات عددها {total}، لكن لا تاريخ نشر لأي منها، فلا رسم بياني.",
         "en": "{total} articles match \"{query}\" but none has a publication date, so there is no chart.",
     },
     "button_by_source": {"ar": "📊 حسب المصدر", "en": "📊 By source"},
@@ -383,7 +383,7 @@ TEXTS |= {
         "en": "More than one person has this name; choose:",
     },
     "who_head": {"ar": "👤 {name}", "en": "👤 {name}"},
-    "who_articles": {"ar": "ورد في {n} مقالا ({first} – {last}).", "en": "In {n} articles ({first} – {last})."},
+    "who_articles": {"ar": "عدد المقالات: {n} ({first} – {last})", "en": "In {n} articles ({first} – {last})."},
     "who_roles": {"ar": "الصفات:", "en": "Roles:"},
     "who_role": {"ar": "• {role} ({first} – {last}، {n} مرة)", "en": "• {role} ({first} – {last}, {n}×)"},
     "who_orgs": {"ar": "يظهر مع الجهات: {names}", "en": "Appears with organisations: {names}"},

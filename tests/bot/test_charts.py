@@ -53,7 +53,7 @@ def test_date_labels(day: date, bucket: str, lang: str, label: str) -> None:
 
 def test_caption_has_total_peak_and_date() -> None:
     result = Trend("قناة السويس", "day", 4, POINTS)
-    assert charts.caption(result, "ar") == "«قناة السويس»: 4 مقالا · الذروة 3 في 6 أغسطس 2015"
+    assert charts.caption(result, "ar") == "«قناة السويس» — المقالات: 4 · الذروة: 3 في 6 أغسطس 2015"
     assert charts.caption(result, "en") == '"قناة السويس": 4 articles · peak 3 on 6 Aug 2015'
     weekly = Trend("x", "week", 4, ((date(2015, 8, 3), 4),))
     assert "the week of 3 Aug 2015" in charts.caption(weekly, "en")
