@@ -632,7 +632,9 @@ def serve(db_path: str, webhook_url: str | None, listen: str | None, port: int |
     root = logging.getLogger()
     for handler in list(root.handlers):  # main() set up plain logging; the bot logs its own way
         root.removeHandler(handler)
-    configure_logging(settings.log_format, settings.log_level, secrets=[settings.webhook_secret or ""])
+    # The token and secrets themselves, not only their usual shapes: a local Bot API server takes
+    # tokens of any shape, and a secret may be pasted into the wrong setting.
+    configure_logging(settings.log_format, settings.log_level, secrets=settings.secrets)
     try:
         require_valid(settings)
     except ConfigError as exc:

@@ -156,6 +156,11 @@ class Settings:
         return IngestLimits(max_file_bytes=self.max_file_bytes, max_archive_bytes=self.max_archive_bytes,
                             max_archive_files=self.max_archive_files, max_archive_depth=self.max_archive_depth)
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Returns the values logs must never show (the token, the webhook secret), for the log filter."""
+        return tuple(s for s in (self.token, self.webhook_secret) if s)
+
     def is_admin(self, user_id: int | None) -> bool:
         """True if the user may ingest and manage users."""
         return user_id is not None and user_id in self.admins
@@ -271,6 +276,12 @@ def _id_parser(kind: Literal["user", "chat"]) -> Callable[[object, str], tuple[i
         for entry in entries:
             text = str(entry).strip()
             if isinstance(entry, bool) or not re.fullmatch(r"-?\d+", text) or int(text) == 0:
+                if _looks_secret(text):
+                    raise _Bad(
+                        f"one entry looks like a bot token or a secret (not shown), not a numeric {kind} id",
+                        f"remove it: the token belongs in TELEGRAM_BOT_TOKEN only, and {name} lists "
+                        f"numeric ids (to find yours, {FIND_ID_FIX})",
+                    )
                 raise _Bad(
                     f"{entry!r} is not a numeric Telegram {kind} id",
                     f"list numeric ids separated by commas, e.g. {name}=12345678,87654321 "
@@ -286,6 +297,14 @@ def _id_parser(kind: Literal["user", "chat"]) -> Callable[[object, str], tuple[i
         return tuple(ids)
 
     return parse
+
+
+def _looks_secret(text: str) -> bool:
+    """True for a value that may be a token or secret pasted into the wrong setting: never echo it.
+
+    Telegram tokens are ``<digits>:<secret>``; anything long without spaces may be another secret.
+    """
+    return ":" in text or (len(text) >= 16 and " " not in text)
 
 
 @dataclass(frozen=True)
@@ -364,6 +383,18 @@ def _read_toml(path: Path, named_by: str) -> dict[str, Any]:
     raise ConfigError([problem])
 
 
+def _without_secrets(problems: list[Problem], env: Mapping[str, str], file_values: Mapping[str, Any]) -> list[Problem]:
+    """Returns the problems with the configured token and webhook secret (and any token-shaped text)
+    replaced, so a secret pasted into another setting is not echoed by `config check` or an error."""
+    from .logs import redact
+
+    secrets = [str(source.get(key) or "") for source, key in (
+        (env, "TELEGRAM_BOT_TOKEN"), (env, "ARSHIF_WEBHOOK_SECRET"), (file_values, "token"),
+        (file_values, "webhook_secret"))]
+    secrets = [s.strip() for s in secrets if s.strip()]
+    return [dataclasses.replace(p, message=redact(p.message, secrets), fix=redact(p.fix, secrets)) for p in problems]
+
+
 def load_settings(env: Mapping[str, str] | None = None, config_path: str | Path | None = None) -> Settings:
     """Returns the effective settings: environment over the TOML file over defaults.
 
@@ -402,7 +433,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: str | Path 
         else:
             origins[spec.field] = origin
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_without_secrets(problems, env, file_values))
 
     if "api_file_url" not in values and "api_base_url" in values:
         values["api_file_url"] = derive_file_url(values["api_base_url"])
@@ -538,6 +569,35 @@ def _check_db(s: Settings) -> list[Problem]:
                 f"files live there) or set {env} elsewhere",
             )
         ]
+    return _check_archive(db, env)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_archive(db: Path, env: str) -> list[Problem]:
+    """Returns a problem when there is no archive at the path yet, or the file there is not SQLite.
+
+    Reads the 16-byte header only: nothing is opened through SQLite, so nothing is created.
+    """
+    if not db.exists():
+        return [
+            Problem(
+                "warning",
+                env,
+                f"no archive at {db} yet",
+                "if you expected one, check the path; otherwise `arshif serve` starts with an empty one "
+                "and `arshif ingest` (or `arshif demo`) fills it",
+            )
+        ]
+    try:
+        with db.open("rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        return [Problem("error", env, f"cannot read {db} ({exc.strerror or exc})", "check its permissions")]
+    if header != SQLITE_HEADER:
+        what = "an empty file" if not header else "not an SQLite database"
+        return [Problem("error", env, f"{db} is {what}, not an archive", f"point {env} at the archive's database file")]
     return []
 
 

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
+from urllib.parse import quote
 
 __all__ = ["JsonFormatter", "RedactingFilter", "configure_logging", "loggable_text", "redact"]
 
@@ -22,6 +23,7 @@ TOKEN_RE = re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}")
 # Anything after /bot in a URL up to the next slash, even a malformed token (a test's "123:abc").
 URL_TOKEN_RE = re.compile(r"(?<=/bot)\d+:[^/\s?#\"']+")
 REDACTED = "<redacted>"
+MIN_SECRET = 6  # shorter configured secrets are not searched for (see secret_forms)
 NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "telegram.ext")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -29,14 +31,36 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Returns the text with bot tokens (bare or inside /bot<token>/ URLs) and given secrets replaced."""
-    text = URL_TOKEN_RE.sub(REDACTED, text)
-    text = TOKEN_RE.sub(REDACTED, text)
+def secret_forms(secrets: Iterable[str]) -> tuple[str, ...]:
+    """Returns every form a configured secret may be logged in, longest first.
+
+    Besides the value itself: its percent-encoded form (inside a URL) and, for a token, the part
+    after the colon (what a reader needs to use it). Values shorter than ``MIN_SECRET`` are left
+    out: replacing every "ab" in the logs would hide everything and protect nothing.
+    """
+    forms: set[str] = set()
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
+        secret = (secret or "").strip()
+        if len(secret) < MIN_SECRET:
+            continue
+        tail = secret.partition(":")[2]
+        for form in (secret, quote(secret, safe=""), tail, quote(tail, safe="")):
+            if len(form) >= MIN_SECRET:
+                forms.add(form)
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """Returns the text with bot tokens (bare or inside /bot<token>/ URLs) and given secrets replaced.
+
+    The shapes catch Telegram's tokens; the given secrets (the configured token and webhook secret
+    themselves) catch the rest: a local Bot API server's token of any shape, a token pasted into
+    the wrong setting.
+    """
+    for secret in secret_forms(secrets):
+        text = text.replace(secret, REDACTED)
+    text = URL_TOKEN_RE.sub(REDACTED, text)
+    return TOKEN_RE.sub(REDACTED, text)
 
 
 def loggable_text(text: str | None, *, log_messages: bool) -> str:
@@ -51,7 +75,7 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self.secrets = tuple(s for s in secrets if s)
+        self.secrets = secret_forms(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrites the record in place; never drops it."""

@@ -155,7 +155,10 @@ def write_problem(path: str | Path) -> str | None:
         return str(exc)
     try:
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("ROLLBACK")
+        try:
+            conn.execute("CREATE TABLE _arshif_write_probe (x)")
+        finally:
+            conn.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             return None

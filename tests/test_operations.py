@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -324,6 +325,8 @@ def test_a_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> Non
 def config_check(tmp_path: Path, **env: str) -> Result:
     values = {"TELEGRAM_BOT_TOKEN": TOKEN, "ARSHIF_ADMINS": "11111111", "ARSHIF_DB": str(tmp_path / "a.db")}
     values.update(env)
+    if "ARSHIF_DB" not in env:
+        store.connect(tmp_path / "a.db").close()  # the archive exists: `serve` or `ingest` ran before
     return cli("config", "check", env={k: v for k, v in values.items() if v is not None})
 
 
@@ -332,7 +335,24 @@ def test_config_check_passes_a_good_configuration(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.rstrip().endswith("OK")
     assert "123456789:AA…123" in result.output and TOKEN not in result.output
-    assert not (tmp_path / "a.db").exists()  # checking creates nothing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.db"]  # checking creates nothing
+
+
+def test_config_check_reports_a_missing_archive_and_creates_nothing(tmp_path: Path) -> None:
+    result = config_check(tmp_path, ARSHIF_DB=str(tmp_path / "arhsif.db"))
+    assert result.exit_code == 0, result.output  # a warning: `arshif serve` would start an empty one
+    assert (f"WARNING: ARSHIF_DB: no archive at {tmp_path / 'arhsif.db'} yet\n"
+            "  fix: if you expected one, check the path; otherwise `arshif serve` starts with an empty one and "
+            "`arshif ingest` (or `arshif demo`) fills it\n") in result.output
+    assert result.output.rstrip().endswith("1 problem(s)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_config_check_never_echoes_a_token_pasted_into_an_id_setting(tmp_path: Path) -> None:
+    result = config_check(tmp_path, ARSHIF_ADMINS=f"11111111,{TOKEN}")
+    assert result.exit_code == 1
+    assert TOKEN.split(":")[1] not in result.output and "123456789:" not in result.output
+    assert result.stderr.startswith("ARSHIF_ADMINS: one entry looks like a bot token or a secret (not shown)")
 
 
 def test_config_check_catches_a_missing_token(tmp_path: Path) -> None:
@@ -381,6 +401,18 @@ def test_health_of_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == "Error: The database cannot be used: file is not a database.\n"
+
+
+def test_health_leaves_a_log_file_as_it_was(tmp_path: Path) -> None:
+    for content in (b"", b"2026-12-01 22:40:01 INFO bot started\n"):
+        log = tmp_path / "bot.log"  # ARSHIF_DB pointed at the log by mistake
+        log.write_bytes(content)
+        result = cli("health", "--db", str(log))
+        assert result.exit_code == 1
+        assert result.stderr in (f"Error: {log} is an empty file, not an archive; check --db or $ARSHIF_DB\n",
+                                 "Error: The database cannot be used: file is not a database.\n")
+        assert log.read_bytes() == content  # never turned into an SQLite file
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bot.log"]
 
 
 def test_health_when_the_webhook_endpoint_does_not_answer(tmp_path: Path) -> None:
@@ -609,3 +641,167 @@ def test_ingest_counts_failures_by_reason_and_writes_them_all_with_failures_file
     as_json = json.loads(cli("ingest", str(data), "--db", str(db), "--json").stdout)
     assert as_json["failed_by_reason"] == {"empty content": 8, "malformed JSON": 3, "empty file": 1}
     assert len(as_json["failed"]) == 12 and as_json["interrupted"] is False
+
+
+# --- (g) read-only archives and full disks (issue 9 §4) ---------------------------------------------
+
+
+def run_with_read_only(target: Path, *args: str) -> subprocess.CompletedProcess:
+    """Runs `arshif ARGS` while ``target`` (a folder or a file) cannot be written.
+
+    Root ignores file modes, so as root the target is bind-mounted read-only in a private mount
+    namespace (``unshare -m``); otherwise its mode is made read-only for the run.
+    """
+    command = [sys.executable, "-m", "arshif.bot.cli", *args]
+    if os.geteuid() == 0:
+        probe = subprocess.run(["unshare", "-m", "sh", "-c", 'mount --bind -o ro "$0" "$0"', str(target)],
+                               capture_output=True) if shutil.which("unshare") else None
+        if probe is None or probe.returncode != 0:
+            pytest.skip("running as root without unshare/mount: no way to make a path read-only")
+        command = ["unshare", "-m", "sh", "-c", 'mount --bind -o ro "$0" "$0" && exec "$@"', str(target), *command]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    mode = target.stat().st_mode
+    target.chmod(0o555 if target.is_dir() else 0o444)
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    finally:
+        target.chmod(mode)
+
+
+@pytest.fixture
+def closed_archive(tmp_path: Path) -> Path:
+    """Returns a WAL archive of the samples, closed (no -wal/-shm beside it), alone in its folder."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "arshif.db"
+    conn = store.connect(db)
+    ingest_paths(conn, [SAMPLES], workers=1)
+    conn.close()
+    assert sorted(p.name for p in folder.iterdir()) == ["arshif.db"]
+    return db
+
+
+@pytest.mark.parametrize("read_only", ["folder", "file"])
+def test_a_read_only_archive_can_be_searched_and_health_says_writes_will_fail(closed_archive: Path,
+                                                                             read_only: str) -> None:
+    target = closed_archive.parent if read_only == "folder" else closed_archive
+    before = closed_archive.read_bytes()
+    found = run_with_read_only(target, "search", "اتفاقية", "--json", "--db", str(closed_archive))
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["total"] > 0
+    asked = run_with_read_only(target, "ask", "من وقع اتفاقية الربط الكهربائي؟", "--json", "--db", str(closed_archive))
+    assert asked.returncode == 0, asked.stderr
+    stats = run_with_read_only(target, "stats", "--json", "--db", str(closed_archive))
+    assert stats.returncode == 0 and json.loads(stats.stdout)["articles"] > 0
+    health = run_with_read_only(target, "health", "--db", str(closed_archive))
+    assert health.returncode == 1
+    assert health.stdout == ""
+    assert health.stderr.startswith(f"Error: The archive at {closed_archive} can be read but not written (")
+    assert health.stderr.endswith("): the bot and `arshif ingest` will fail; give this user write access to the "
+                                  "database file and its folder.\n")
+    assert closed_archive.read_bytes() == before
+
+
+def test_health_of_a_writable_archive_probes_without_writing(closed_archive: Path) -> None:
+    before = closed_archive.read_bytes()
+    result = cli("health", "--db", str(closed_archive))
+    assert (result.exit_code, result.output) == (0, "ok\n")
+    assert closed_archive.read_bytes() == before
+
+
+def test_a_full_disk_during_ingest_names_the_real_cause_and_keeps_what_was_committed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk, simulated by SQLite's max_page_count: SQLite rolls back by itself on SQLITE_FULL."""
+    import arshif.index.ingest as ingest_module
+
+    data = write_jsonl_articles(tmp_path / "data", 4, 100)
+    db = tmp_path / "a.db"
+    conn = store.connect(db)
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.close()
+    real_connect = store.connect
+
+    def on_a_small_disk(path: str | Path, **kwargs: object) -> sqlite3.Connection:
+        conn = real_connect(path, **kwargs)
+        conn.execute(f"PRAGMA max_page_count = {pages + 120}")
+        return conn
+
+    monkeypatch.setattr(store, "connect", on_a_small_disk)
+    monkeypatch.setattr(ingest_module, "BATCH", 20)
+    result = cli("ingest", str(data), "--db", str(db), "--workers", "1")
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == ("Error: The disk is full or failing (database or disk is full); free some space and "
+                             "run the command again: what was written before is kept.\n")
+    kept = check_consistent(db)
+    assert 0 < kept < 400 and kept % 20 == 0  # whole batches, nothing half-written
+    again = cli("ingest", str(data), "--db", str(db), "--json")
+    assert again.exit_code == 0
+    assert (json.loads(again.stdout)["added"], check_consistent(db)) == (400 - kept, 400)
+
+
+def _small_files() -> None:
+    """In the child: files may not grow past 64 KiB (a full disk without root), and SIGXFSZ does not kill."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+
+def test_backup_to_a_full_disk_leaves_no_partial_file(closed_archive: Path, tmp_path: Path) -> None:
+    assert closed_archive.stat().st_size > 64 * 1024
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    dest = folder / "copy.db"
+    proc = subprocess.run([sys.executable, "-m", "arshif.bot.cli", "backup", str(dest), "--db", str(closed_archive)],
+                          capture_output=True, text=True, timeout=120, preexec_fn=_small_files)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert re.fullmatch(rf"Error: The backup to {re.escape(str(dest))} failed: (disk I/O error|database or disk is "
+                        r"full); nothing was written\.\n", proc.stderr), proc.stderr
+    assert list(folder.iterdir()) == []  # no partial copy, no journal
+    ok = cli("backup", str(dest), "--db", str(closed_archive))  # with room, the same command works
+    assert ok.exit_code == 0, ok.output
+    assert sorted(p.name for p in folder.iterdir()) == ["copy.db"]
+    assert check_consistent(dest) > 0
+
+
+def test_serve_never_logs_a_token_of_an_unusual_shape(tmp_path: Path) -> None:
+    """A local Bot API server takes any token, so its shape is not Telegram's and only its value can
+    hide it. This one refuses it (401), and python-telegram-bot's InvalidToken error quotes the token.
+    """
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    token = "local-api-token-7f3a9c0d"
+
+    class Refuse(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # the http.server API names it
+            body = b'{"ok": false, "error_code": 401, "description": "Unauthorized"}'
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
+            "PYTHONPATH": str(REPO), "TELEGRAM_BOT_TOKEN": token, "ARSHIF_OPEN": "1", "ARSHIF_ADMINS": "11111111",
+            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{server.server_port}/bot", "ARSHIF_LOG_FORMAT": "json",
+            "ARSHIF_LOG_LEVEL": "DEBUG", "ARSHIF_DB": str(tmp_path / "bot.db"),
+        }
+        proc = subprocess.run([sys.executable, "-m", "arshif.bot.cli", "serve"], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode != 0
+    assert "The token `<redacted>` was rejected by the server" in proc.stderr  # it logged, and hid the token
+    assert token not in proc.stderr + proc.stdout

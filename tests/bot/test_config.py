@@ -25,7 +25,10 @@ def problems_for(settings: Settings, **kwargs: bool) -> dict[str, Problem]:
 
 @pytest.fixture
 def good(tmp_path: Path) -> Settings:
-    """Settings with nothing to complain about."""
+    """Settings with nothing to complain about (the archive exists)."""
+    from arshif.index import store
+
+    store.connect(tmp_path / "arshif.db").close()
     return load_settings(
         {
             "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -259,11 +262,13 @@ def test_db_is_a_folder(good: Settings, tmp_path: Path) -> None:
 
 
 def test_db_check_leaves_nothing_behind(good: Settings, tmp_path: Path) -> None:
-    existing = tmp_path / "existing.db"
+    folder = tmp_path / "other"
+    folder.mkdir()
+    existing = folder / "existing.db"
     existing.write_bytes(b"data")
-    for db in (tmp_path / "arshif.db", existing):
-        assert "ARSHIF_DB" not in problems_for(good.with_db(db))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.db"]
+    assert problems_for(good.with_db(folder / "arshif.db"))["ARSHIF_DB"].level == "warning"  # not there yet
+    assert problems_for(good.with_db(existing))["ARSHIF_DB"].level == "error"  # not SQLite
+    assert sorted(p.name for p in folder.iterdir()) == ["existing.db"]
     assert existing.read_bytes() == b"data"
 
 
@@ -361,3 +366,54 @@ def test_require_valid(good: Settings) -> None:
     assert require_valid(good) == []
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN: no bot token"):
         require_valid(good.with_overrides(token=""))
+
+
+# --- a token pasted into the wrong setting is never echoed (issue 9 §5) --------------------------------
+
+
+@pytest.mark.parametrize("name", ["ARSHIF_ADMINS", "ARSHIF_ALLOWED_USERS", "ARSHIF_ALLOWED_CHATS"])
+def test_a_token_pasted_into_an_id_setting_is_not_echoed(name: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({name: f"11111111,{TOKEN}"})
+    text = str(info.value)
+    assert SECRET not in text and "123456789:" not in text
+    assert text.startswith(f"{name}: one entry looks like a bot token or a secret (not shown), not a numeric ")
+    assert "the token belongs in TELEGRAM_BOT_TOKEN only" in text
+
+
+def test_the_configured_token_is_not_echoed_from_any_setting() -> None:
+    odd = "local-api-token-of-any-shape"
+    with pytest.raises(ConfigError) as info:
+        load_settings({"TELEGRAM_BOT_TOKEN": odd, "ARSHIF_PORT": odd, "ARSHIF_OPEN": TOKEN})
+    text = str(info.value)
+    assert odd not in text and SECRET not in text
+    assert "ARSHIF_PORT: '<redacted>' is not a whole number" in text
+    assert "ARSHIF_OPEN: '<redacted>' is not yes or no" in text
+
+
+def test_a_short_non_number_is_still_quoted_to_help() -> None:
+    with pytest.raises(ConfigError, match="'abc' is not a numeric Telegram user id"):
+        load_settings({"ARSHIF_ADMINS": "abc"})
+
+
+def test_settings_give_the_log_filter_their_secrets() -> None:
+    assert Settings(token=TOKEN, webhook_secret="hook-secret-1").secrets == (TOKEN, "hook-secret-1")
+    assert Settings().secrets == ()
+
+
+def test_check_reports_a_missing_archive(good: Settings, tmp_path: Path) -> None:
+    db = tmp_path / "arhsif.db"
+    problem = problems_for(good.with_db(db))["ARSHIF_DB"]
+    assert (problem.level, problem.message) == ("warning", f"no archive at {db} yet")
+    assert problem.fix.startswith("if you expected one, check the path")
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("content, what", [(b"", "an empty file"),
+                                           (b"2026-12-01 bot started\n", "not an SQLite database")])
+def test_check_reports_a_file_that_is_not_an_archive(good: Settings, tmp_path: Path, content: bytes, what: str) -> None:
+    log = tmp_path / "bot.log"
+    log.write_bytes(content)
+    problem = problems_for(good.with_db(log))["ARSHIF_DB"]
+    assert (problem.level, problem.message) == ("error", f"{log} is {what}, not an archive")
+    assert log.read_bytes() == content

@@ -131,3 +131,41 @@ def test_loggable_text() -> None:
     assert loggable_text("متى وقعت؟", log_messages=False) == "<9 chars>"
     assert loggable_text("متى", log_messages=True) == "'متى'"
     assert loggable_text(None, log_messages=False) == "<no text>"
+
+
+# --- tokens of any shape: the configured values themselves (issue 9 §5) ------------------------------
+
+LOCAL_TOKEN = "local-api-test-token-7f3a9c"  # a local Bot API server accepts tokens of any shape
+
+
+def test_the_configured_token_is_redacted_whatever_its_shape(stream: io.StringIO) -> None:
+    from arshif.bot.config import Settings
+
+    settings = Settings(token=LOCAL_TOKEN, webhook_secret="hook-secret-Zq81x")
+    configure_logging("text", "DEBUG", stream=stream, secrets=settings.secrets)
+    log = logging.getLogger("telegram.ext.ExtBot")
+    log.warning("POST http://127.0.0.1:8081/bot%s/getMe failed", LOCAL_TOKEN)
+    log.warning("token %s, secret %s", LOCAL_TOKEN, "hook-secret-Zq81x")
+    try:
+        raise RuntimeError(f"cannot call {LOCAL_TOKEN}")
+    except RuntimeError:
+        log.exception("crash")
+    text = stream.getvalue()
+    assert LOCAL_TOKEN not in text and "hook-secret-Zq81x" not in text
+    assert "POST http://127.0.0.1:8081/bot<redacted>/getMe failed" in text
+    assert "token <redacted>, secret <redacted>" in text
+    assert "RuntimeError: cannot call <redacted>" in text
+
+
+@pytest.mark.parametrize("logged", [
+    "123456789%3AAAEhBOweik6ad9r_QXnvqh6KQhwNRNPzZ5s",  # percent-encoded inside a URL
+    "the secret part AAEhBOweik6ad9r_QXnvqh6KQhwNRNPzZ5s alone",
+    "12345:AAEhBOweik6ad9r_QXnvqh6KQhwNRNPzZ5s",  # a bot id too short for the usual shape
+])
+def test_the_configured_token_is_redacted_in_every_form(logged: str) -> None:
+    assert SECRET not in redact(logged, [TOKEN, f"12345:{SECRET}"])
+
+
+def test_short_secrets_are_not_searched_for() -> None:
+    assert redact("a log line about abc", ["abc"]) == "a log line about abc"
+    assert RedactingFilter(["", "ab", "long-enough"]).secrets == ("long-enough",)
