@@ -144,9 +144,10 @@ def write_problem(path: str | Path) -> str | None:
     """Return why writing the archive at ``path`` would fail, or None when a write lock can be taken.
 
     Probes rather than checks permissions, so it also holds as root and on read-only mounts:
-    ``BEGIN IMMEDIATE`` takes the write lock (creating the -wal/-shm files if needed) and
-    ``ROLLBACK`` releases it without writing a page. A lock held by another process counts as
-    writable.
+    ``BEGIN IMMEDIATE`` takes the write lock (creating the -wal/-shm files if needed) and a table
+    is created and rolled back. SQLite opens a write-protected file read-only without a word and
+    only refuses at the first write, so the probe must write. A lock held by another process
+    counts as writable.
     """
     uri = Path(path).expanduser().resolve().as_uri()
     try:
