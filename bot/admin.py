@@ -4,14 +4,12 @@ Only admins (``ARSHIF_ADMINS``) may add articles; everyone else gets one clear s
 added goes through the same ingest as files (``index.ingest``), then the alert job runs at once
 (``bot.alerts.trigger_alerts``) so subscribers hear about it within seconds.
 
-/add fetches with httpx: http(s) only, connect/read timeouts and a total deadline, at most
-``MAX_REDIRECTS`` redirects (each hop checked again), and a size cap (``ARSHIF_MAX_UPLOAD_MB``)
-enforced while streaming, so a huge or endless body is cut off. Pages on private, loopback or
-link-local addresses are refused, so that an admin's typo or a hostile link cannot make the bot
-read the server's own network; they are allowed only when the bot itself talks to a Bot API on
-such an address (a local ``telegram-bot-api`` server, and the tests' fake one) or when
-``ARSHIF_ALLOW_PRIVATE_URLS=1``. (The address is checked before connecting; a DNS answer that
-changes between the check and the connection is not defended against.)
+/add fetches through ``index.fetch``, the one fetcher feeds use too: http(s) only, connect/read
+timeouts and a total deadline, at most ``MAX_REDIRECTS`` redirects (each hop checked again), and a
+size cap (``ARSHIF_MAX_UPLOAD_MB``) enforced while streaming, so a huge or endless body is cut off.
+Pages on private, loopback or link-local addresses are refused (the address connected to is the
+one checked, so DNS rebinding does not get past it), so that an admin's typo or a hostile link
+cannot make the bot read the server's own network; only ``ARSHIF_ALLOW_PRIVATE_URLS=1`` allows them.
 
 Documents: .txt .md .html .json .jsonl .zip (and the other suffixes ingest reads), at most the
 upload cap and Telegram's 20 MB download limit; read in private chats only. Ingest runs with one
@@ -21,29 +19,37 @@ worker: forking worker processes from the bot's threaded event loop is not safe.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import re
-import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
-import httpx
 from arshif.index import ingest
+from arshif.index import fetch as web
+from arshif.index.errors import (
+    BadStatus,
+    ConnectionFailed,
+    FetchError,
+    FetchTimeout,
+    PrivateAddress,
+    ResponseTooLarge,
+    SchemeRefused,
+    TooManyRedirects,
+    UnwantedType,
+)
 from arshif.index.models import IngestFailure, IngestSummary
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from . import render
 from .alerts import MENU_KEY, db_call, trigger_alerts
-from .config import LOCAL_HOSTS, Settings
+from .config import Settings
 from .texts import language_for, t
 
-__all__ = ["COMMANDS", "FetchError", "fetch_page", "register"]
+__all__ = ["COMMANDS", "FetchError", "fetch_page", "fetch_reason", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -80,79 +86,45 @@ def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
 # --- fetching ---------------------------------------------------------------------------------------
 
 
-class FetchError(Exception):
-    """Raised when a page cannot be fetched; the message is one sentence for the admin."""
-
-
 def private_allowed(application: Application) -> bool:
-    """True when pages on private addresses may be fetched (a local Bot API server, or the env flag)."""
+    """True only with ``ARSHIF_ALLOW_PRIVATE_URLS=1``. A Bot API server on a local address no longer
+    implies it: the bot's own network is never reachable by default."""
     from .alerts import ALERTS_KEY
 
     state = application.bot_data.get(ALERTS_KEY)
-    if state is not None and state.settings.allow_private_urls:
-        return True
-    host = urlsplit(str(application.bot.base_url)).hostname or ""
-    return host in LOCAL_HOSTS
+    return state is not None and state.settings.allow_private_urls
 
 
-async def _check_address(url: str, allow_private: bool) -> None:
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise FetchError("only http:// and https:// links can be added")
-    host = parts.hostname
-    if not host:
-        raise FetchError("the link has no host name")
-    if allow_private:
-        return
-    try:
-        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, ValueError) as exc:
-        raise FetchError(f"the host {host} cannot be resolved") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not address.is_global:
-            raise FetchError(f"{host} is on a private or local network")
+async def fetch_page(url: str, *, max_bytes: int, allow_private: bool = False) -> tuple[str, bytes, str | None, str]:
+    """Returns (final URL, body, charset, content type) of a web page, fetched by ``index.fetch`` (in a
+    thread): public addresses only unless ``allow_private``, checked at every redirect and at connect
+    time; raises a ``FetchError`` subclass."""
+    page = await asyncio.to_thread(
+        web.fetch_url, url, allow_private=allow_private, user_agent=USER_AGENT, connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT, max_bytes=max_bytes, total_seconds=TOTAL_SECONDS, max_redirects=MAX_REDIRECTS,
+        content_types=PAGE_TYPES)
+    return page.url, page.body, page.charset, page.content_type
 
 
-async def fetch_page(url: str, *, max_bytes: int, allow_private: bool = False,
-                     transport: httpx.AsyncBaseTransport | None = None) -> tuple[str, bytes, str | None, str]:
-    """Returns (final URL, body, charset, content type) of a web page, within the limits above."""
-    timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport,
-                                 headers={"User-Agent": USER_AGENT}) as client:
-        async def run() -> tuple[str, bytes, str | None, str]:
-            current = url
-            for _hop in range(MAX_REDIRECTS + 1):
-                await _check_address(current, allow_private)
-                async with client.stream("GET", current) as response:
-                    if response.is_redirect and "location" in response.headers:
-                        current = urljoin(current, response.headers["location"])
-                        continue
-                    if response.status_code >= 400:
-                        raise FetchError(f"the server answered {response.status_code} {response.reason_phrase}")
-                    ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                    if ctype not in PAGE_TYPES:
-                        raise FetchError(f"it is not a web page ({ctype})")
-                    declared = response.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > max_bytes:
-                        raise FetchError(f"the page is larger than {max_bytes // 2**20} MB")
-                    body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body.extend(chunk)
-                        if len(body) > max_bytes:
-                            raise FetchError(f"the page is larger than {max_bytes // 2**20} MB")
-                    return str(response.url), bytes(body), response.charset_encoding, ctype
-            raise FetchError(f"more than {MAX_REDIRECTS} redirects")
-
-        try:
-            return await asyncio.wait_for(run(), TOTAL_SECONDS)
-        except TimeoutError as exc:
-            raise FetchError(f"no complete answer within {TOTAL_SECONDS:.0f} seconds") from exc
-        except httpx.TimeoutException as exc:
-            raise FetchError("the server did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            raise FetchError(f"network error ({type(exc).__name__})") from exc
+def fetch_reason(exc: FetchError, lang: str) -> str:
+    """Returns why a page could not be fetched, in the admin's language (for ``fetch_failed``)."""
+    if isinstance(exc, PrivateAddress):
+        return t("fetch_private", lang, host=exc.host)
+    if isinstance(exc, SchemeRefused):
+        return t("fetch_scheme", lang)
+    if isinstance(exc, BadStatus):
+        return t("fetch_status", lang, status=exc.status)
+    if isinstance(exc, TooManyRedirects):
+        return t("fetch_redirects", lang, limit=exc.limit)
+    if isinstance(exc, ResponseTooLarge):
+        return t("fetch_too_large", lang, size=f"{exc.limit / 2**20:g} MB")
+    if isinstance(exc, FetchTimeout):
+        return t("fetch_timeout", lang)
+    if isinstance(exc, ConnectionFailed):
+        return t("fetch_connect", lang, host=exc.host)
+    if isinstance(exc, UnwantedType):
+        return t("fetch_not_page", lang, kind=exc.content_type or "?")
+    return str(exc)
 
 
 def _decode(body: bytes, charset: str | None) -> str:
@@ -177,12 +149,13 @@ def _ingest_page(conn, url: str, body: bytes, charset: str | None, ctype: str, o
     return ingest.ingest_records(conn, [raw], workers=1)
 
 
-def _ingest_file(conn, path: Path, origin: str) -> IngestSummary:
-    """Ingests one uploaded file, naming records by the upload (not the temporary path)."""
+def _ingest_file(conn, path: Path, origin: str, limits: ingest.IngestLimits = ingest.DEFAULT_LIMITS) -> IngestSummary:
+    """Ingests one uploaded file within ``limits`` (a zip is measured as it is read), naming records by
+    the upload (not the temporary path)."""
     prefix = str(path)
 
     def records() -> Iterator[ingest.Item]:
-        for item in ingest.iter_records([path]):
+        for item in ingest.iter_records([path], limits=limits):
             if isinstance(item, IngestFailure):
                 yield IngestFailure(item.path.replace(prefix, origin, 1), item.reason)
             else:
@@ -256,7 +229,7 @@ async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                                                        allow_private=private_allowed(context.application))
     except FetchError as exc:
         log.info("/add failed: %s", exc)
-        await message.reply_text(t("fetch_failed", lang, reason=str(exc)))
+        await message.reply_text(t("fetch_failed", lang, reason=fetch_reason(exc, lang)))
         return
     summary = await db_call(context.application, _ingest_page, final, body, charset, ctype, f"telegram:{user.id}")
     await _report(update, context, summary, lang)
@@ -292,7 +265,8 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     with tempfile.TemporaryDirectory(prefix="arshif-upload-") as tmp:
         path = Path(tmp) / safe
         path.write_bytes(buffer.getvalue())
-        summary = await db_call(context.application, _ingest_file, path, f"telegram:{user.id}/{name}")
+        summary = await db_call(context.application, _ingest_file, path, f"telegram:{user.id}/{name}",
+                                _settings(context).ingest_limits())
     log.info("upload by admin %s: %d added, %d duplicates, %d failed", user.id, summary.added,
              summary.duplicates, len(summary.failed))
     await _report(update, context, summary, lang)

@@ -394,7 +394,7 @@ async def feed_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     st = _state(context.application)
 
     def poll() -> int:
-        results = feeds.poll_all(st.conn(), stop=st.stop)
+        results = feeds.poll_all(st.conn(), stop=st.stop, allow_private=st.settings.allow_private_urls)
         return sum(len(r.added_ids) for r in results)
 
     added = await asyncio.to_thread(poll)

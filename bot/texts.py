@@ -290,6 +290,21 @@ TEXTS |= {
         "en": "Write the page's link after the command, e.g. /add https://example.com/news/1",
     },
     "fetch_failed": {"ar": "تعذر جلب الصفحة: {reason}", "en": "Could not fetch the page: {reason}"},
+    # The reasons (index.errors.FetchError subclasses), each filled into fetch_failed's {reason}.
+    "fetch_private": {
+        "ar": "العنوان {host} على شبكة داخلية أو خاصة، ولا أجلب مثله إلا إذا ضُبط ARSHIF_ALLOW_PRIVATE_URLS=1",
+        "en": "{host} is on a private or local network; such addresses are fetched only with "
+        "ARSHIF_ALLOW_PRIVATE_URLS=1",
+    },
+    "fetch_scheme": {"ar": "لا أجلب إلا روابط http:// و https://",
+                     "en": "only http:// and https:// links can be added"},
+    "fetch_status": {"ar": "أجاب الخادم بالرمز {status}", "en": "the server answered {status}"},
+    "fetch_redirects": {"ar": "الرابط يحوّل إلى غيره أكثر من {limit} مرات",
+                        "en": "the link redirects more than {limit} times"},
+    "fetch_too_large": {"ar": "الصفحة أكبر من {size}", "en": "the page is larger than {size}"},
+    "fetch_timeout": {"ar": "لم يُجب الخادم في الوقت المحدد", "en": "the server did not answer in time"},
+    "fetch_connect": {"ar": "تعذر الاتصال بـ {host}", "en": "cannot connect to {host}"},
+    "fetch_not_page": {"ar": "الرابط ليس صفحة ويب ({kind})", "en": "it is not a web page ({kind})"},
     "bad_type": {
         "ar": "لا أقرأ ملفات {suffix}؛ أرسل ملفا من: {allowed}",
         "en": "I cannot read {suffix} files; send one of: {allowed}",
