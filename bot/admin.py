@@ -27,8 +27,8 @@ from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 
-from arshif.index import ingest
 from arshif.index import fetch as web
+from arshif.index import ingest
 from arshif.index.errors import (
     BadStatus,
     ConnectionFailed,

@@ -340,7 +340,15 @@ PAGE = """<!doctype html><html lang="ar"><head><meta charset="utf-8">
 """
 
 
-async def test_admin_add_url_ingests_and_alerts(env: BotEnv, tmp_path: Path) -> None:
+@pytest.fixture
+async def private_env(bot_factory) -> AsyncIterator[BotEnv]:
+    """The bot with ARSHIF_ALLOW_PRIVATE_URLS=1: the test pages are served on 127.0.0.1."""
+    async with bot_factory(**FAST, allow_private_urls=True) as running:
+        yield running
+
+
+async def test_admin_add_url_ingests_and_alerts(private_env: BotEnv, tmp_path: Path) -> None:
+    env = private_env
     await subscribe(env, MEMBER, "قطار المرجان")
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "train.html").write_text(PAGE, encoding="utf-8")
@@ -364,11 +372,38 @@ async def test_admin_add_url_ingests_and_alerts(env: BotEnv, tmp_path: Path) -> 
         assert "the server answered 404" in texts
         assert "only http:// and https://" in texts
         env.server.send_text(MEMBER, f"/add {base}/train.html")
+        await asyncio.sleep(2); print("DEBUG", [(c.method, c.status, c.text) for c in env.server.calls[mark:] if c.chat_id == MEMBER])
         await env.server.wait_for("sendMessage", lambda c: c.chat_id == MEMBER and "للمشرفين" in (c.text or ""),
                                   since=mark, timeout=WAIT)
 
 
-async def test_add_refuses_private_addresses_unless_the_bot_is_local(bot_factory, tmp_path: Path) -> None:
+async def test_add_refuses_a_local_page_although_the_bot_api_is_local(env: BotEnv, tmp_path: Path) -> None:
+    # The fake Bot API server is on 127.0.0.1 too: that no longer lets /add reach private addresses.
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "train.html").write_text(PAGE, encoding="utf-8")
+    with web_server(tmp_path / "site") as base:
+        mark = env.server.mark()
+        env.server.send_text(ADMIN, f"/add {base}/train.html", language_code="en")
+        [reply] = await env.server.wait_for("sendMessage", lambda c: c.chat_id == ADMIN, since=mark, timeout=WAIT)
+    assert reply.text == ("Could not fetch the page: 127.0.0.1 is on a private or local network; such addresses "
+                          "are fetched only with ARSHIF_ALLOW_PRIVATE_URLS=1")
+    conn = store.connect(env.db_path)
+    assert conn.execute("SELECT COUNT(*) FROM articles WHERE title LIKE 'قطار المرجان يصل%'").fetchone()[0] == 0
+    conn.close()
+
+
+def test_fetch_refusals_are_told_in_arabic_and_english() -> None:
+    from arshif.bot import admin
+    from arshif.index.errors import BadStatus, PrivateAddress, ResponseTooLarge
+
+    private = PrivateAddress("x", host="intranet.local", address="10.0.0.5")
+    assert admin.fetch_reason(private, "ar") == ("العنوان intranet.local على شبكة داخلية أو خاصة، ولا أجلب مثله إلا "
+                                                 "إذا ضُبط ARSHIF_ALLOW_PRIVATE_URLS=1")
+    assert admin.fetch_reason(BadStatus("x", status=404), "ar") == "أجاب الخادم بالرمز 404"
+    assert admin.fetch_reason(ResponseTooLarge("x", limit=20 * 2**20), "en") == "the page is larger than 20 MB"
+
+
+async def test_fetch_page_refuses_private_addresses_unless_allowed(bot_factory, tmp_path: Path) -> None:
     from arshif.bot import admin
 
     with pytest.raises(admin.FetchError, match="private or local"):
