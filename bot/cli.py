@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -484,6 +485,13 @@ def _feed_interval() -> float:
     return value if value > 0 else 600.0
 
 
+def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Refuse NaN, which every range check lets through (and which made --loop spin without pause)."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter(f"{value} is not a number.")
+    return value
+
+
 def render_poll_line(result) -> str:
     """Return the one line `arshif feeds poll` prints for a feed."""
     head = f"[{result.feed_id}] {result.title or result.url}: "
@@ -555,7 +563,7 @@ def feeds_remove(feed: str, db_path: str) -> None:
 @feeds.command("poll")
 @db_option
 @click.option("--loop", is_flag=True, help="Poll forever, every --interval seconds, until SIGINT/SIGTERM.")
-@click.option("--interval", type=click.FloatRange(1, MAX_INTERVAL), default=_feed_interval,
+@click.option("--interval", type=click.FloatRange(1, MAX_INTERVAL), default=_feed_interval, callback=_a_number,
               show_default="$ARSHIF_FEED_INTERVAL or 600", help="Seconds between polls with --loop.")
 @json_option("Print one JSON object per feed and poll.")
 @friendly_errors
