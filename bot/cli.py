@@ -193,9 +193,10 @@ class IngestProgress:
         rate = self.bytes / elapsed
         share = self.bytes / self.bytes_total if self.bytes_total else self.files / max(self.files_total, 1)
         eta = (self.bytes_total - self.bytes) / rate if rate > 0 else None
+        # Most telling first: a narrow terminal cuts the end of the line.
         return (f"ingest: {self.files:,}/{self.files_total:,} files, {self.bytes / 1e6:,.1f}/"
-                f"{self.bytes_total / 1e6:,.1f} MB ({share:.0%}), {self.records:,} records, "
-                f"{rate / 1e6:.2f} MB/s ({self.records / elapsed:,.0f} records/s), ETA {_duration(eta)}")
+                f"{self.bytes_total / 1e6:,.1f} MB ({share:.0%}), ETA {_duration(eta)}, {rate / 1e6:.2f} MB/s, "
+                f"{self.records:,} records ({self.records / elapsed:,.0f}/s)")
 
     def _tick(self) -> None:
         now = self.clock()
