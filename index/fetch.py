@@ -12,7 +12,9 @@ What a fetched URL may reach is decided here and nowhere else:
   resolver makes of them. Refused: ``PrivateAddress``.
 - Redirects are followed here, one hop at a time, each through the same transport and checks.
 - Proxies from the environment are not used: the check must see the address it connects to.
-- Size (as decoded, so a gzip bomb stops too), per-read timeouts and a deadline for the whole fetch.
+- Size (as decoded, so a gzip bomb stops too), connect and per-read timeouts, and a deadline counted
+  from the first request and checked while the body streams (a server dripping its headers one byte
+  at a time is bounded by the read timeout per byte only; h11 caps headers at 16 KB).
 
 Only ``allow_private=True`` (the ``ARSHIF_ALLOW_PRIVATE_URLS=1`` setting) lets private addresses
 through, for an intranet, a local test server or a feed on the same machine. Errors are the

@@ -568,3 +568,23 @@ def test_too_many_files_in_an_archive_are_refused_before_reading(empty_db: sqlit
     assert [(f.path, f.reason) for f in summary.failed] == [
         (str(archive),
          "too many files (5; the limit is 3 per archive, ARSHIF_MAX_ARCHIVE_FILES); nothing in it was read")]
+
+
+def test_arshif_ingest_obeys_the_limit_settings(tmp_path: Path) -> None:
+    from arshif.bot.cli import main
+    from click.testing import CliRunner
+
+    archive = _zip_file(tmp_path / "nested.zip", {"inner.zip": _zip_bytes({"a.txt": b"Inner\n\nInside a zip."}),
+                                                  "big.txt": b"Big\n\n" + b"word " * 300_000})
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD_TXT, encoding="utf-8")
+    env = {"ARSHIF_MAX_FILE_MB": "1", "ARSHIF_MAX_ARCHIVE_DEPTH": "1"}
+    result = CliRunner().invoke(main, ["ingest", str(archive), str(good), "--db", str(tmp_path / "a.db"), "--json"],
+                                env=env)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["added"] == 1
+    assert [(f["path"], f["reason"]) for f in summary["failed"]] == [
+        (f"{archive}!inner.zip", "a zip inside a zip 2 levels deep; the limit is 1 (ARSHIF_MAX_ARCHIVE_DEPTH)"),
+        (f"{archive}!big.txt", "too large (1.4 MB uncompressed; the limit is 1.0 MB per file, ARSHIF_MAX_FILE_MB)"),
+    ]
