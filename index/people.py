@@ -412,8 +412,12 @@ def profile(conn: sqlite3.Connection, keys: list[str]) -> Profile:
         by_kind[r["kind"]][k].add(r["article_id"])
         texts[(r["kind"], k)][r["text"]] += 1
 
+    # Beside someone often in the news, a name seen with them once is mostly extraction noise.
+    least = 2 if len(latest) >= 5 else 1
+
     def top(kind: str, n: int = 6) -> tuple[tuple[str, int], ...]:
-        ranked = sorted(by_kind[kind].items(), key=lambda kv: (-len(kv[1]), kv[0]))[:n]
+        ranked = sorted(((k, ids) for k, ids in by_kind[kind].items() if len(ids) >= least),
+                        key=lambda kv: (-len(kv[1]), kv[0]))[:n]
         return tuple((texts[(kind, k)].most_common(1)[0][0], len(ids)) for k, ids in ranked)
 
     newest = sorted(latest, key=lambda a: (latest[a], a), reverse=True)[:LATEST]
