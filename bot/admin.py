@@ -1,8 +1,9 @@
-"""Admin commands from Telegram: /add <url>, documents sent to the bot, /feeds and /stats.
+"""Admin features, Telegram-free: /add <url>, uploaded documents, /feeds and /stats.
 
-Only admins (``ARSHIF_ADMINS``) may add articles; everyone else gets one clear sentence. What is
-added goes through the same ingest as files (``index.ingest``), then the alert job runs at once
-(``bot.alerts.trigger_alerts``) so subscribers hear about it within seconds.
+``bot.core`` calls these (so the bot and ``arshif chat`` behave alike); they return replies.
+Only admins (``ARSHIF_ADMINS``) may add articles; the core refuses everyone else. What is added
+goes through the same ingest as files (``index.ingest``); the reply says ``alerts_due`` so the bot
+runs the alert round at once and subscribers hear about it within seconds.
 
 /add fetches through ``index.fetch``, the one fetcher feeds use too: http(s) only, connect/read
 timeouts and a total deadline, at most ``MAX_REDIRECTS`` redirects (each hop checked again), and a
@@ -12,8 +13,8 @@ one checked, so DNS rebinding does not get past it), so that an admin's typo or 
 cannot make the bot read the server's own network; only ``ARSHIF_ALLOW_PRIVATE_URLS=1`` allows them.
 
 Documents: .txt .md .html .json .jsonl .zip (and the other suffixes ingest reads), at most the
-upload cap and Telegram's 20 MB download limit; read in private chats only. Ingest runs with one
-worker: forking worker processes from the bot's threaded event loop is not safe.
+upload cap and Telegram's 20 MB download limit. Ingest runs with one worker: forking worker
+processes from the bot's threaded event loop is not safe.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
-from io import BytesIO
 from pathlib import Path
 
+from arshif.index import feeds, ingest, store
 from arshif.index import fetch as web
-from arshif.index import ingest
 from arshif.index.errors import (
     BadStatus,
     ConnectionFailed,
@@ -41,15 +42,22 @@ from arshif.index.errors import (
     UnwantedType,
 )
 from arshif.index.models import IngestFailure, IngestSummary
-from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from . import render
-from .alerts import MENU_KEY, db_call, trigger_alerts
 from .config import Settings
-from .texts import language_for, t
+from .replies import Reply
+from .texts import t
 
-__all__ = ["COMMANDS", "FetchError", "fetch_page", "fetch_reason", "register"]
+__all__ = [
+    "FetchError",
+    "add_reply",
+    "feeds_reply",
+    "fetch_page",
+    "fetch_reason",
+    "private_allowed",
+    "stats_reply",
+    "upload_refusal",
+    "upload_reply",
+]
 
 log = logging.getLogger(__name__)
 
@@ -63,36 +71,14 @@ PAGE_TYPES = {"text/html", "application/xhtml+xml", "text/plain", ""}
 SHOWN_FAILURES = 5
 SHOWN_ADDED = 10
 
-COMMANDS: tuple[tuple[str, str, str, str], ...] = (
-    ("add", " <url>", "(للمشرفين) أضف صفحة ويب إلى الأرشيف", "(admins) Add a web page to the archive"),
-    ("feeds", "", "(للمشرفين) الخلاصات وحالتها", "(admins) The feeds and their health"),
-    ("stats", "", "(للمشرفين) أرقام الأرشيف", "(admins) Archive figures"),
-)
-
-
-
-
-def _lang(update: Update, text: str | None = None) -> str:
-    user = update.effective_user
-    return language_for(user.language_code if user else None, text)
-
-
-def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
-    from .alerts import ALERTS_KEY
-
-    return context.application.bot_data[ALERTS_KEY].settings
-
 
 # --- fetching ---------------------------------------------------------------------------------------
 
 
-def private_allowed(application: Application) -> bool:
+def private_allowed(settings: Settings, api_base_url: str | None = None) -> bool:
     """True only with ``ARSHIF_ALLOW_PRIVATE_URLS=1``. A Bot API server on a local address no longer
-    implies it: the bot's own network is never reachable by default."""
-    from .alerts import ALERTS_KEY
-
-    state = application.bot_data.get(ALERTS_KEY)
-    return state is not None and state.settings.allow_private_urls
+    implies it (``api_base_url`` is ignored): the bot's own network is never reachable by default."""
+    return settings.allow_private_urls
 
 
 async def fetch_page(url: str, *, max_bytes: int, allow_private: bool = False) -> tuple[str, bytes, str | None, str]:
@@ -165,120 +151,74 @@ def _ingest_file(conn, path: Path, origin: str, limits: ingest.IngestLimits = in
     return ingest.ingest_records(conn, records(), workers=1)
 
 
-def _titles(conn, ids: list[int]) -> dict[int, str]:
-    from arshif.index import store
-
-    return {i: a.title for i, a in store.get_articles(conn, ids).items()}
-
-
-def _summary_text(summary: IngestSummary, titles: dict[int, str], lang: str) -> str:
-    lines = [render.escape(t("summary", lang, added=summary.added, duplicates=summary.duplicates,
-                               failed=len(summary.failed)))]
-    for article_id in summary.added_ids[:SHOWN_ADDED]:
-        lines.append(f"• #{article_id} {render.escape(titles.get(article_id, ''))}")
+def _summary_reply(conn: sqlite3.Connection, summary: IngestSummary, lang: str) -> Reply:
+    """Returns what an ingest did: counts, the first titles added, the first failures with why."""
+    titles = {i: a.title for i, a in store.get_articles(conn, summary.added_ids[:SHOWN_ADDED]).items()}
+    lines = [t("summary", lang, added=summary.added, duplicates=summary.duplicates, failed=len(summary.failed))]
+    lines += [f"• #{article_id} {titles.get(article_id, '')}" for article_id in summary.added_ids[:SHOWN_ADDED]]
     if summary.added > SHOWN_ADDED:
         lines.append("…")
-    for failure in summary.failed[:SHOWN_FAILURES]:
-        lines.append(f"✗ {render.escape(failure.path)}: {render.escape(failure.reason)}")
+    lines += [f"✗ {failure.path}: {failure.reason}" for failure in summary.failed[:SHOWN_FAILURES]]
     if len(summary.failed) > SHOWN_FAILURES:
         lines.append("…")
-    return render.apply_bidi("\n".join(lines), lang)
+    return Reply(lang, lead="\n".join(lines), alerts_due=bool(summary.added))
 
 
-async def _report(update: Update, context: ContextTypes.DEFAULT_TYPE, summary: IngestSummary, lang: str) -> None:
-    titles = await db_call(context.application, _titles, summary.added_ids[:SHOWN_ADDED])
-    message = update.effective_message
-    if message is not None:
-        for part in render.split_html(_summary_text(summary, titles, lang)):
-            await message.reply_html(part)
-    if summary.added:
-        trigger_alerts(context.application)
+# --- the replies ----------------------------------------------------------------------------------
 
 
-# --- handlers -------------------------------------------------------------------------------------
-
-
-async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str,
-                               refusal: str = "admins_only") -> bool:
-    """Returns False for admins; tells everyone else (``refusal``) that it is for admins only."""
-    user, message = update.effective_user, update.effective_message
-    if user is not None and _settings(context).is_admin(user.id):
-        return False
-    if message is not None:
-        await message.reply_text(t(refusal, lang))
-    log.info("refused an admin command (%s) to user %s", refusal, user.id if user else "?")
-    return True
-
-
-async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Replies to /add <url> (admins): fetches the page, ingests it, and says what was added, what
-    was already in the archive and what failed (with why). Others are told it is for admins."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    url = " ".join(context.args or []).strip()
-    lang = _lang(update)
-    if await _refuse_unless_admin(update, context, lang):
-        return
+def add_reply(conn: sqlite3.Connection, settings: Settings, user_id: int, url: str, lang: str, *,
+              allow_private: bool) -> Reply:
+    """Returns the reply to /add <url>: fetches the page, ingests it, and says what was added, what
+    was already in the archive and what failed (with why)."""
+    url = url.strip()
     if not url:
-        await message.reply_text(t("add_usage", lang))
-        return
-    settings = _settings(context)
+        return Reply(lang, lead=t("add_usage", lang))
+    limit = settings.max_upload_bytes
     try:
-        final, body, charset, ctype = await fetch_page(url, max_bytes=settings.max_upload_bytes,
-                                                       allow_private=private_allowed(context.application))
+        # The core is synchronous (it runs in a worker thread or process, never on the event loop).
+        final, body, charset, ctype = asyncio.run(fetch_page(url, max_bytes=limit, allow_private=allow_private))
     except FetchError as exc:
         log.info("/add failed: %s", exc)
-        await message.reply_text(t("fetch_failed", lang, reason=fetch_reason(exc, lang)))
-        return
-    summary = await db_call(context.application, _ingest_page, final, body, charset, ctype, f"telegram:{user.id}")
-    await _report(update, context, summary, lang)
+        return Reply(lang, lead=t("fetch_failed", lang, reason=fetch_reason(exc, lang)))
+    summary = _ingest_page(conn, final, body, charset, ctype, f"telegram:{user_id}")
+    return _summary_reply(conn, summary, lang)
 
 
-async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Ingests a document an admin sends in a private chat (.txt .md .html .json .jsonl .zip) and
-    replies with the summary; others are told that adding articles is for admins."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None or message.document is None:
-        return
-    lang = _lang(update, message.caption)
-    if await _refuse_unless_admin(update, context, lang):
-        return
-    document = message.document
-    name = Path(document.file_name or "upload.txt").name
-    suffix = Path(name).suffix.lower()
+def upload_refusal(settings: Settings, filename: str, size: int | None, lang: str) -> Reply | None:
+    """Returns why a document cannot be ingested (its type, its size), or None when it can."""
+    suffix = Path(filename).suffix.lower()
     if suffix not in ingest.SUFFIXES:
-        allowed = " ".join(sorted(ingest.SUFFIXES))
-        await message.reply_text(t("bad_type", lang, suffix=suffix or "(?)", allowed=allowed))
-        return
-    limit = min(_settings(context).max_upload_bytes, TELEGRAM_DOWNLOAD_LIMIT)
-    if document.file_size is not None and document.file_size > limit:
-        await message.reply_text(t("too_big", lang, limit=limit // 2**20))
-        return
-    buffer = BytesIO()
-    telegram_file = await document.get_file()
-    await telegram_file.download_to_memory(buffer)
-    if buffer.tell() > limit:
-        await message.reply_text(t("too_big", lang, limit=limit // 2**20))
-        return
-    safe = re.sub(r"[^\w.\-]+", "_", name)[-100:] or f"upload{suffix}"
+        return Reply(lang, lead=t("bad_type", lang, suffix=suffix or "(?)", allowed=" ".join(sorted(ingest.SUFFIXES))))
+    limit = min(settings.max_upload_bytes, TELEGRAM_DOWNLOAD_LIMIT)
+    if size is not None and size > limit:
+        return Reply(lang, lead=t("too_big", lang, limit=limit // 2**20))
+    return None
+
+
+def upload_reply(conn: sqlite3.Connection, settings: Settings, user_id: int, filename: str, content: bytes,
+                 lang: str) -> Reply:
+    """Returns the reply to an uploaded document: ingested as the file it is, then the summary."""
+    name = Path(filename or "upload.txt").name
+    refusal = upload_refusal(settings, name, len(content), lang)
+    if refusal is not None:
+        return refusal
+    safe = re.sub(r"[^\w.\-]+", "_", name)[-100:] or f"upload{Path(name).suffix.lower()}"
     with tempfile.TemporaryDirectory(prefix="arshif-upload-") as tmp:
         path = Path(tmp) / safe
-        path.write_bytes(buffer.getvalue())
-        summary = await db_call(context.application, _ingest_file, path, f"telegram:{user.id}/{name}",
-                                _settings(context).ingest_limits())
-    log.info("upload by admin %s: %d added, %d duplicates, %d failed", user.id, summary.added,
+        path.write_bytes(content)
+        summary = _ingest_file(conn, path, f"telegram:{user_id}/{name}", settings.ingest_limits())
+    log.info("upload by admin %s: %d added, %d duplicates, %d failed", user_id, summary.added,
              summary.duplicates, len(summary.failed))
-    await _report(update, context, summary, lang)
+    return _summary_reply(conn, summary, lang)
 
 
-def _feeds_text(conn, lang: str) -> str:
-    from arshif.index import feeds
-
+def feeds_reply(conn: sqlite3.Connection, lang: str) -> Reply:
+    """Returns /feeds: every feed, its last success, or its failure count and last error."""
     found = feeds.list_feeds(conn)
     if not found:
-        return render.escape(t("no_feeds", lang))
-    lines = [f"<b>{render.escape(t('feeds_header', lang, n=len(found)))}</b>"]
+        return Reply(lang, lead=t("no_feeds", lang))
+    lines = []
     for f in found:
         if f.failures:
             state = t("feed_failing", lang, failures=f.failures, error=f.last_error or "?")
@@ -286,68 +226,34 @@ def _feeds_text(conn, lang: str) -> str:
             state = t("feed_ok", lang, when=f.last_ok)
         else:
             state = t("feed_never", lang)
-        name = f.title or f.url
-        lines.append(f"<b>#{f.id}</b> {render.escape(name)}\n{render.escape(f.url)}\n{render.escape(state)}")
-    return render.apply_bidi("\n\n".join(lines), lang)
+        lines.append(f"#{f.id} {f.title or f.url}\n{f.url}\n{state}")
+    return Reply(lang, title=t("feeds_header", lang, n=len(found)), lead="\n\n".join(lines))
 
 
-async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Replies to /feeds (admins) with every feed, its last success, or its failure count and last error."""
-    message = update.effective_message
-    if message is None:
-        return
-    lang = _lang(update)
-    if await _refuse_unless_admin(update, context, lang):
-        return
-    text = await db_call(context.application, _feeds_text, lang)
-    for part in render.split_html(text):
-        await message.reply_html(part)
+def allowed_users(conn: sqlite3.Connection, settings: Settings) -> int:
+    """Returns how many users may use the bot by name: allowed in the database or in
+    ``ARSHIF_ALLOWED_USERS`` (a configured user an admin denied since does not count)."""
+    allowed, denied = set(), set()
+    for row in store.list_users(conn):
+        (allowed if row["status"] == "allowed" else denied if row["status"] == "denied" else set()).add(row["user_id"])
+    return len(allowed | (set(settings.allowed_users) - denied))
 
 
-def _stats_text(conn, lang: str) -> str:
+def stats_reply(conn: sqlite3.Connection, settings: Settings, lang: str) -> Reply:
     """Returns /stats: the figures of ``arshif stats`` (index.store.stats) in the admin's language."""
-    from arshif.index import store
-
     figures = store.stats(conn)
     deliveries = store.delivery_counts(conn)
     separator = "، " if lang == "ar" else ", "
+    sources = separator.join(f"{s['source']} ({s['articles']})" for s in figures["sources"]) or "-"
     lines = [
         t("stats_articles", lang, articles=figures["articles"]),
         t("stats_latest", lang, published=figures["latest_published"] or "-", added=figures["last_added"] or "-"),
-        t("stats_sources", lang, sources=separator.join(f"{s['source']} ({s['articles']})" for s in figures["sources"])
-           or "-"),
+        t("stats_sources", lang, sources=sources),
         t("stats_feeds", lang, feeds=figures["feeds"], failing=figures["feeds_failing"]),
         t("stats_subscriptions", lang, active=figures["subscriptions_active"], total=figures["subscriptions"]),
         t("stats_deliveries", lang, sent=deliveries.get("sent", 0),
-           pending=deliveries.get("pending", 0) + deliveries.get("sending", 0), failed=deliveries.get("failed", 0)),
-        t("stats_users", lang, users=figures["users_allowed"]),
+          pending=deliveries.get("pending", 0) + deliveries.get("sending", 0), failed=deliveries.get("failed", 0)),
+        t("stats_users", lang, users=allowed_users(conn, settings)),
         t("stats_size", lang, size=f"{figures['database_bytes'] / 2**20:.1f}", schema=figures["schema_version"]),
     ]
-    body = "\n".join(render.escape(line) for line in lines)
-    return render.apply_bidi(f"<b>{render.escape(t('stats_header', lang))}</b>\n{body}", lang)
-
-
-async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Replies to /stats (admins) with the archive figures: articles, latest dates, top sources, feeds
-    and how many fail, subscriptions, alerts sent/waiting/failed, allowed users, database size."""
-    message = update.effective_message
-    if message is None:
-        return
-    lang = _lang(update)
-    if await _refuse_unless_admin(update, context, lang, "stats_admins_only"):
-        return
-    text = await db_call(context.application, _stats_text, lang)
-    for part in render.split_html(text):
-        await message.reply_html(part)
-
-
-def register(application: Application, settings: Settings) -> None:
-    """Adds /add, /feeds, /stats and the document handler (called by ``bot.alerts.register``)."""
-    new_messages = filters.UpdateType.MESSAGE
-    application.add_handler(CommandHandler("add", add_command, filters=new_messages))
-    application.add_handler(CommandHandler("feeds", feeds_command, filters=new_messages))
-    application.add_handler(CommandHandler("stats", stats_command, filters=new_messages))
-    application.add_handler(MessageHandler(new_messages & filters.ChatType.PRIVATE & filters.Document.ALL,
-                                           document_message))
-    menu = application.bot_data.setdefault(MENU_KEY, [])
-    menu.extend(c for c in COMMANDS if c not in menu)
+    return Reply(lang, title=t("stats_header", lang), lead="\n".join(lines))

@@ -1,20 +1,38 @@
-"""The conversation core: text in, reply model out. Knows nothing of Telegram.
+r"""The conversation core: text in, reply model out. Knows nothing of Telegram.
 
-The Telegram handlers and the terminal chat (``arshif chat``) both call ``Conversation``, so every
-behaviour a user notices (routing a message to an answer or a search, paging, follow-ups, access)
-is testable without a bot. Replies are frozen dataclasses; ``bot.render`` turns them into HTML.
+Every feature a user notices is a method of ``Conversation`` that returns a ``Reply``
+(``bot.replies``): questions, searches, paging, articles, subscriptions, the admin commands and
+uploads. The Telegram adapter (``bot.telegram_app``) and the terminal chat (``arshif chat``) only
+turn their input into a call here and show the reply, so both behave alike and everything is
+testable without a bot. Access (``bot.access``) and engine errors (``index.errors`` → a sentence
+from ``bot.texts`` in the user's language) are handled here, once, for every command and button.
+
+Adding a command is one method here plus its row in ``bot.texts.COMMANDS`` (usage and menu
+description in Arabic and English)::
+
+    @on_command("trend")
+    def trend_command(self, who: Who, args: str, lang: str) -> Reply:
+        ...  # the reply: how often the words appeared, week by week
+
+The decorator files the method under its name: the bot registers a Telegram handler for every
+name in ``COMMAND_HANDLERS``, the menu and /help list it, ``arshif chat`` offers it, and
+``@on_command("x", admin=True)`` refuses everyone but admins (and the terminal's operator). A button is
+one method too: ``@on_button(r"fb:(?P<id>\d{1,12})")`` files it under a callback_data pattern (keep
+the data under 64 bytes); the method gets the regex match and the pressed message's keyboard.
 
 Routing of a plain message: a question when it reads like one («؟», "?", or a question word first),
 otherwise a search. Follow-ups («ومتى وقعت؟», "and where?") are answered from the articles the chat
 was last shown, which live in the database (``chat_context``) and so survive a restart.
 
-Methods are synchronous and block on SQLite; the bot runs them with ``asyncio.to_thread``. Each
-thread gets its own connection (a SQLite connection must not be used by two threads at once).
+Methods are synchronous and block on SQLite; the bot runs them in worker threads or processes.
+Each thread gets its own connection (a SQLite connection must not be used by two threads at once);
+``conn()`` is the one connection pool of the bot (its jobs use it too).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import re
 import sqlite3
@@ -28,15 +46,26 @@ from arshif.index import qa as qa_engine
 from arshif.index import search as search_engine
 from arshif.index import store
 from arshif.index.analysis import fold, normalize
-from arshif.index.errors import ArchiveError, ArticleNotFound, QuerySyntaxError
+from arshif.index.errors import (
+    AlreadySubscribed,
+    ArchiveError,
+    ArticleNotFound,
+    DateRangeError,
+    FeedError,
+    LimitError,
+    QuerySyntaxError,
+    SchemaTooNew,
+)
 from arshif.index.models import Article
 
-from . import access
+from . import access, admin, alerts, render
 from .config import Settings
 from .logs import loggable_text
+from .replies import Button, Document, FactLine, Item, Notice, Reply, SourceLine, Who, utf16_len
 from .texts import help_text, language_for, t
 
 __all__ = [
+    "COMMAND_HANDLERS",
     "Button",
     "Conversation",
     "Document",
@@ -46,7 +75,12 @@ __all__ = [
     "Reply",
     "SourceLine",
     "Who",
+    "answer_reply",
+    "error_text",
     "is_question",
+    "on_button",
+    "on_command",
+    "utf16_len",
 ]
 
 log = logging.getLogger(__name__)
@@ -55,10 +89,12 @@ MAX_QUERY_CHARS = 500  # longer messages are cut (and the user is told): nobody 
 PAGE_SIZE = 5
 MAX_LIKE = 20  # "more like this" lists at most this many articles
 # Beyond about three messages an article is easier to read as a file than as a wall of messages.
-ARTICLE_MAX_UNITS = 3 * 3800
+# Counted on the messages as sent (escaped, with direction marks), not on the raw text: «<» and «&»
+# grow fivefold when escaped.
+ARTICLE_MAX_MESSAGES = 3
+ARTICLE_MAX_UNITS = ARTICLE_MAX_MESSAGES * render.MESSAGE_LIMIT  # longer raw text never fits in 3
 # Facts that do not state the answer follow it in this order: who, when, where, amounts.
 _FACT_ORDER = {"person": 0, "org": 1, "date": 2, "place": 3, "money": 4, "number": 5, "quantity": 5, "percent": 6}
-_CALLBACK = re.compile(r"(?P<kind>[am]):(?P<id>\d{1,12})|l:(?P<lpage>\d{1,4})|s:(?P<qid>\d{1,12}):(?P<page>\d{1,4})")
 
 # First words that make a message a question. Folded like the index («أين» → «اين»), with the
 # glued «و»/«ف» of a follow-up («ومتى») removed before the lookup.
@@ -69,100 +105,44 @@ _QUESTION_WORDS = frozenset(
 )
 
 
-# --- the reply model ------------------------------------------------------------------------------
+# --- the command and button registry -------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Button:
-    """An inline button: its label and callback_data (at most 64 bytes, see ``bot.render``)."""
+class CommandSpec:
+    """A /command: the ``Conversation`` method that answers it, and whether only admins may use it."""
 
-    label: str
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class FactLine:
-    """One fact of an answer: "who: Samer Al-Khatib — Jordan's energy minister"."""
-
-    kind: str  # person, org, date, place, money, number, quantity, percent
-    label: str  # the kind in the reply's language («من», "When")
-    text: str  # the name, the calendar date, the place, the amount
-    detail: str | None = None  # a person's role; a date's phrase as written («مطلع يوليو/تموز الماضي»)
+    name: str
+    method: str
+    admin: bool = False
+    refusal: str = "admins_only"  # the texts key admins-only commands answer everyone else with
+    lang_from_args: bool = True  # False when the arguments are no language (a URL): the user's setting decides
 
 
-@dataclass(frozen=True, slots=True)
-class SourceLine:
-    """Where something comes from: the article's title, link, date and source name."""
-
-    article_id: int
-    title: str
-    url: str | None = None
-    published: str | None = None
-    source: str | None = None
+COMMAND_HANDLERS: dict[str, CommandSpec] = {}
+BUTTON_HANDLERS: list[tuple[re.Pattern[str], str]] = []
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """An excerpt and its source; numbered items are search results (title first)."""
+def on_command(name: str, *, admin: bool = False, refusal: str = "admins_only",
+               lang_from_args: bool = True) -> Callable[[Callable], Callable]:
+    """Files a ``Conversation`` method ``(self, who, args, lang) -> Reply`` as the answer to /name."""
 
-    source: SourceLine
-    excerpt: str = ""
-    highlights: tuple[tuple[int, int], ...] = ()
-    number: int | None = None
+    def register(fn: Callable) -> Callable:
+        COMMAND_HANDLERS[name] = CommandSpec(name, fn.__name__, admin, refusal, lang_from_args)
+        return fn
 
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """A file to send instead of messages (a long article)."""
-
-    filename: str
-    content: bytes
-    caption: str
+    return register
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A message to another chat (the user an admin just let in)."""
+def on_button(pattern: str) -> Callable[[Callable], Callable]:
+    """Files a ``Conversation`` method ``(self, who, match, lang, keyboard) -> Reply`` for buttons
+    whose callback_data matches ``pattern`` (whole string)."""
 
-    chat_id: int
-    text: str
+    def register(fn: Callable) -> Callable:
+        BUTTON_HANDLERS.append((re.compile(pattern), fn.__name__))
+        return fn
 
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What the bot says. ``bot.render`` lays it out: notes, article header, lead, answer, facts,
-    items, article body; ``buttons`` go under the last message.
-
-    ``edit`` asks to replace the message whose button was pressed (paging); ``shown`` lists the
-    article ids the reply shows.
-    """
-
-    lang: str = "ar"
-    kind: str = "text"  # text, answer, results, article, refusal, stale, error
-    lead: str = ""
-    answer: str | None = None  # the short answer, when the facts do not already say it
-    facts: tuple[FactLine, ...] = ()
-    items: tuple[Item, ...] = ()
-    article: SourceLine | None = None
-    body: str | None = None
-    notes: tuple[str, ...] = ()
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    document: Document | None = None
-    edit: bool = False
-    notices: tuple[Notice, ...] = ()
-    shown: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Who:
-    """Who is talking, and where: enough to decide access, language and chat memory."""
-
-    user_id: int
-    chat_id: int
-    language_code: str | None = None
-    chat_type: str = "private"
-    first_name: str | None = None
-    local: bool = False  # the terminal chat: the operator, trusted
+    return register
 
 
 def is_question(text: str) -> bool:
@@ -179,36 +159,9 @@ def is_question(text: str) -> bool:
     return len(first) > 2 and first[0] in "وف" and first[1:] in _QUESTION_WORDS
 
 
-def flatten(text: str, spans: Sequence[tuple[int, int]] = ()) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Returns the excerpt on one line (whitespace runs become one space) with its spans moved along.
-
-    An excerpt that crosses a paragraph break would otherwise look like two items in a list.
-    """
-    out: list[str] = []
-    where: list[int] = []  # where[k]: offset in the result of offset k in ``text``
-    size = 0
-    for m in re.finditer(r"\s+|\S+", text):
-        if m.group(0).isspace():
-            where.extend([size] * len(m.group(0)))
-            out.append(" ")
-            size += 1
-        else:
-            where.extend(range(size, size + len(m.group(0))))
-            out.append(m.group(0))
-            size += len(m.group(0))
-    where.append(size)
-    moved = tuple((where[s], where[e]) for s, e in spans if 0 <= s < e <= len(text))
-    return "".join(out), moved
-
-
 def _item(source: SourceLine, excerpt: str, spans: Sequence[tuple[int, int]] = (), number: int | None = None) -> Item:
-    text, moved = flatten(excerpt, spans)
+    text, moved = render.flatten(excerpt, spans)
     return Item(source, text, moved, number)
-
-
-def utf16_len(text: str) -> int:
-    """Returns the length in UTF-16 code units, the unit of Telegram's limits."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _source(article: Article) -> SourceLine:
@@ -225,9 +178,10 @@ def answer_reply(ans: qa_engine.Answer, lang: str, notes: tuple[str, ...] = ()) 
     if not ans.sources:
         return Reply(lang, kind="answer", lead=t("nothing_found", lang), notes=notes)
     if ans.answer is None:
-        items = tuple(_item(_src(s), s.excerpt) for s in ans.sources[:3])
-        shown = tuple(s.article_id for s in ans.sources[:3])
-        return Reply(lang, kind="answer", lead=t("no_answer", lang), items=items, notes=notes, shown=shown)
+        # Not sure: say so, and show the closest one or two passages with their sources; no facts.
+        shown = ans.shown_ids
+        items = tuple(_item(_src(s), s.excerpt) for s in ans.sources if s.article_id in shown)
+        return Reply(lang, kind="answer", lead=t("not_sure", lang), items=items, notes=notes, shown=shown)
     top = ans.sources[0]
     answering = [f for f in ans.facts if f.text and (f.text in ans.answer or ans.answer in f.text)]
     context_facts = sorted((f for f in ans.facts if f not in answering), key=lambda f: _FACT_ORDER.get(f.kind, 9))
@@ -244,32 +198,37 @@ def answer_reply(ans: qa_engine.Answer, lang: str, notes: tuple[str, ...] = ()) 
 
 @dataclass
 class Conversation:
-    """The bot's behaviour over one archive database; safe to call from many threads at once."""
+    """The bot's behaviour over one archive database; safe to call from many threads at once.
+
+    ``allow_private_urls`` lets /add fetch pages on private addresses (``bot.admin.private_allowed``).
+    """
 
     db_path: str | Path
     settings: Settings
     bot_username: str | None = None
-    extra_commands: tuple[tuple[str, str, str, str], ...] = ()
+    allow_private_urls: bool = False
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
     _conns: list[sqlite3.Connection] = field(default_factory=list, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _generation: int = field(default=0, init=False, repr=False)
 
     # --- plumbing
 
     def conn(self) -> sqlite3.Connection:
-        """Returns this thread's connection, opening it on first use."""
+        """Returns this thread's connection, opening it on first use (and after ``close``)."""
         conn = getattr(self._local, "conn", None)
-        if conn is None:
+        if conn is None or self._local.generation != self._generation:
             conn = store.connect(self.db_path)
-            self._local.conn = conn
+            self._local.conn, self._local.generation = conn, self._generation
             with self._lock:
                 self._conns.append(conn)
         return conn
 
     def close(self) -> None:
-        """Closes every connection the threads opened (at shutdown)."""
+        """Closes every connection the threads opened (at shutdown); a later call opens new ones."""
         with self._lock:
             conns, self._conns = self._conns, []
+            self._generation += 1
         for conn in conns:
             with contextlib.suppress(sqlite3.ProgrammingError):  # closed from another thread already
                 conn.close()
@@ -281,6 +240,10 @@ class Conversation:
     def access(self, who: Who) -> access.Decision:
         """Returns the access decision for ``who`` (see ``bot.access``)."""
         return access.decide(self.settings, self.conn(), who.user_id, who.chat_id, local=who.local)
+
+    def is_admin(self, who: Who) -> bool:
+        """True for admins (``ARSHIF_ADMINS``) and the terminal chat's operator."""
+        return who.local or self.settings.is_admin(who.user_id)
 
     # --- entry points
 
@@ -294,56 +257,65 @@ class Conversation:
         return self._guarded(who, text, lambda lang: self._message(who, text, lang))
 
     def command(self, who: Who, name: str, args: str = "") -> Reply:
-        """Returns the reply to ``/name args``."""
-        lang = language_for(who.language_code, args or None)
-        handlers = {
-            "start": lambda: Reply(lang, lead=t("start", lang, name=who.first_name or "")),
-            "help": lambda: Reply(lang, lead=help_text(lang, bot_username=self.bot_username,
-                                                       extra=self.extra_commands)),
-            "ask": lambda: self.ask(who, args, lang) if args else Reply(lang, lead=t("ask_usage", lang)),
-            "search": lambda: self.search(who, args, lang) if args else Reply(lang, lead=t("search_usage", lang)),
-            "latest": lambda: self.latest(who, 0, lang),
-            "article": lambda: self._article_command(who, args, lang),
-            "allow": lambda: self._set_user(who, "allow", args, lang),
-            "deny": lambda: self._set_user(who, "deny", args, lang),
-            "users": lambda: self._users(who, lang),
-        }
-        action = handlers.get(name)
-        if action is None:
+        """Returns the reply to ``/name args`` (``COMMAND_HANDLERS``; unknown names get "see /help")."""
+        spec = COMMAND_HANDLERS.get(name)
+        if spec is None:
             return self._guarded(who, args, lambda lang: Reply(lang, lead=t("unknown_command", lang)))
-        return self._guarded(who, args, lambda _lang: action(), lang=lang)
-
-    def callback(self, who: Who, data: str) -> Reply:
-        """Returns the reply to a button press; stale or forged data get a polite "expired"."""
-        lang = language_for(who.language_code)
-        m = _CALLBACK.fullmatch(data or "")
-        if m is None:
-            log.info("callback: malformed data (%d bytes)", len((data or "").encode()))
-            return Reply(lang, kind="stale", lead=t("stale_button", lang))
 
         def run(lang: str) -> Reply:
-            if m.group("kind") == "a":
-                return self.article(who, int(m.group("id")), lang)
-            if m.group("kind") == "m":
-                return self.like(who, int(m.group("id")), 0, lang)
-            if m.group("lpage") is not None:
-                return self.latest(who, int(m.group("lpage")), lang, edit=True)
-            return self._page(who, int(m.group("qid")), int(m.group("page")), lang)
+            if spec.admin and not self.is_admin(who):
+                log.info("refused an admin command (%s) to user %s", name, who.user_id)
+                return Reply(lang, kind="refusal", lead=t(spec.refusal, lang))
+            return getattr(self, spec.method)(who, args, lang)
 
-        return self._guarded(who, None, run, lang=lang)
+        return self._guarded(who, args, run,
+                             lang=language_for(who.language_code, (args or None) if spec.lang_from_args else None))
+
+    def callback(self, who: Who, data: str, keyboard: Sequence[Sequence[str]] = ()) -> Reply:
+        """Returns the reply to a button press (``BUTTON_HANDLERS``); ``keyboard`` holds the
+        callback_data of the pressed message's buttons. Stale or forged data get a polite
+        "expired" (as a toast too when no button ever carries such data)."""
+        lang = language_for(who.language_code)
+        for pattern, method in BUTTON_HANDLERS:
+            m = pattern.fullmatch(data or "")
+            if m is not None:
+                action = getattr(self, method)
+                return self._guarded(who, None, lambda lang, action=action, m=m: action(who, m, lang, keyboard),
+                                     lang=lang)
+        log.info("callback: malformed data (%d bytes)", len((data or "").encode()))
+        return Reply(lang, kind="stale", lead=t("stale_button", lang), toast=t("stale_button", lang))
+
+    def upload(self, who: Who, filename: str, content: bytes | None, size: int | None = None) -> Reply | None:
+        """Returns the reply to a document sent to the bot (admins): ingested, then the summary.
+
+        With ``content=None`` it only checks (access, admin, type, ``size``) and returns the refusal,
+        or None when the file is worth downloading.
+        """
+        def run(lang: str) -> Reply | None:
+            if not self.is_admin(who):
+                log.info("refused an upload to user %s", who.user_id)
+                return Reply(lang, kind="refusal", lead=t("admins_only", lang))
+            if content is None:
+                return admin.upload_refusal(self.settings, filename, size, lang)
+            return admin.upload_reply(self.conn(), self.settings, who.user_id, filename, content, lang)
+
+        return self._guarded(who, None, run)
 
     # --- access and errors
 
     def _guarded(self, who: Who, text: str | None, action, *, lang: str | None = None) -> Reply:
         """Returns ``action(lang)`` for allowed users, the refusal sentence for others.
 
-        Engine errors meant for users (``ArchiveError``) become the reply; a busy database gets
-        "try again"; anything else propagates to the bot's error handler.
+        A user who had blocked the bot is writing again: their paused subscriptions resume (the
+        reply says so). Engine errors meant for users (``ArchiveError``) become the reply, in the
+        user's language (``error_text``); a busy database gets "try again"; anything else
+        propagates to the bot's error handler.
         """
         lang = lang or language_for(who.language_code, text)
         decision = self.access(who)
-        if decision.blocked:
-            store.set_user_blocked(self.conn(), who.user_id, False)  # they are talking to us again
+        resumed = 0
+        if decision.blocked:  # they are talking to us again
+            resumed = alerts.welcome_back(self.conn(), who.user_id)
         if not decision.allowed:
             log.info("refused user %s in chat %s (%s)", who.user_id, who.chat_id, decision.reason)
             if decision.reason == "denied":
@@ -351,14 +323,128 @@ class Conversation:
             key = "stranger" if who.chat_type == "private" or who.chat_id == who.user_id else "stranger_group"
             return Reply(lang, kind="refusal", lead=t(key, lang, user_id=who.user_id, chat_id=who.chat_id))
         try:
-            return action(lang)
+            reply = action(lang)
         except ArchiveError as exc:
-            return Reply(lang, kind="error", lead=_archive_error_text(exc, lang))
+            reply = Reply(lang, kind="error", lead=error_text(exc, lang))
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                log.warning("database busy: %s", exc)
-                return Reply(lang, kind="error", lead=t("busy", lang))
-            raise
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            log.warning("database busy: %s", exc)
+            reply = Reply(lang, kind="error", lead=t("busy", lang))
+        if resumed and reply is not None:
+            reply = dataclasses.replace(reply, notes=(t("resumed", lang, n=resumed), *reply.notes), alerts_due=True)
+        return reply
+
+    # --- the commands (registered by name: see the module docstring)
+
+    @on_command("start")
+    def start_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns the greeting: what the bot does and how to ask."""
+        return Reply(lang, lead=t("start", lang, name=who.first_name or ""))
+
+    @on_command("help")
+    def help_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns how to ask and search, then every command with its usage."""
+        return Reply(lang, lead=help_text(lang, bot_username=self.bot_username))
+
+    @on_command("ask")
+    def ask_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns the answer to the question after /ask."""
+        return self.ask(who, args, lang) if args else Reply(lang, lead=t("ask_usage", lang))
+
+    @on_command("search")
+    def search_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns the first page of results for the words after /search."""
+        return self.search(who, args, lang) if args else Reply(lang, lead=t("search_usage", lang))
+
+    @on_command("latest")
+    def latest_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns the first page of the latest articles."""
+        return self.latest(who, 0, lang)
+
+    @on_command("article")
+    def article_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns the article whose number follows /article (as messages or a file)."""
+        m = re.fullmatch(r"#?(\d{1,12})", args.strip())
+        if m is None:
+            return Reply(lang, lead=t("article_usage", lang))
+        return self.article(who, int(m.group(1)), lang)
+
+    @on_command("subscribe")
+    def subscribe_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns the new subscription, how many archived articles match it and the newest one."""
+        return alerts.subscribe_reply(self.conn(), self.settings, who, args, lang)
+
+    @on_command("subscriptions")
+    def subscriptions_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns the user's subscriptions with their state, delete and mute/unmute buttons."""
+        return alerts.subscriptions_reply(self.conn(), self.settings, who, lang)
+
+    @on_command("unsubscribe")
+    def unsubscribe_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns "deleted", or that the user has no subscription with that number."""
+        return alerts.unsubscribe_reply(self.conn(), who, args, lang)
+
+    @on_command("allow", admin=True)
+    def allow_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Lets a user in (admins); the user is told."""
+        return self._set_user(who, "allow", args, lang)
+
+    @on_command("deny", admin=True)
+    def deny_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Shuts a user out (admins); configured admins cannot be."""
+        return self._set_user(who, "deny", args, lang)
+
+    @on_command("users", admin=True)
+    def users_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns who may use the bot: configuration, then the users admins let in or out."""
+        return self._users(who, lang)
+
+    @on_command("add", admin=True, lang_from_args=False)
+    def add_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Fetches the page after /add, ingests it, and returns what was added or why not (admins)."""
+        return admin.add_reply(self.conn(), self.settings, who.user_id, args, lang,
+                               allow_private=self.allow_private_urls)
+
+    @on_command("feeds", admin=True)
+    def feeds_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns every feed with its last success or its failures (admins)."""
+        return admin.feeds_reply(self.conn(), lang)
+
+    @on_command("stats", admin=True, refusal="stats_admins_only")
+    def stats_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns the archive figures (admins)."""
+        return admin.stats_reply(self.conn(), self.settings, lang)
+
+    # --- the buttons
+
+    @on_button(r"a:(?P<id>\d{1,12})")
+    def open_button(self, who: Who, m: re.Match[str], lang: str, keyboard: Sequence[Sequence[str]]) -> Reply:
+        """Returns the article the button names."""
+        return self.article(who, int(m.group("id")), lang)
+
+    @on_button(r"m:(?P<id>\d{1,12})")
+    def like_button(self, who: Who, m: re.Match[str], lang: str, keyboard: Sequence[Sequence[str]]) -> Reply:
+        """Returns the first page of articles like the one the button names."""
+        return self.like(who, int(m.group("id")), 0, lang)
+
+    @on_button(r"l:(?P<page>\d{1,4})")
+    def latest_button(self, who: Who, m: re.Match[str], lang: str, keyboard: Sequence[Sequence[str]]) -> Reply:
+        """Returns a page of the latest articles, in place of the pressed one."""
+        return self.latest(who, int(m.group("page")), lang, edit=True)
+
+    @on_button(r"s:(?P<qid>\d{1,12}):(?P<page>\d{1,4})")
+    def page_button(self, who: Who, m: re.Match[str], lang: str, keyboard: Sequence[Sequence[str]]) -> Reply:
+        """Returns another page of a search (or of "more like this"), in place of the pressed one."""
+        return self._page(who, int(m.group("qid")), int(m.group("page")), lang)
+
+    @on_button(alerts.CALLBACK.pattern)
+    def subscription_button(self, who: Who, m: re.Match[str], lang: str,
+                            keyboard: Sequence[Sequence[str]]) -> Reply:
+        """Deletes, mutes or unmutes a subscription: a toast, and a /subscriptions list redrawn in place."""
+        reply = alerts.button_reply(self.conn(), self.settings, who, m.group(0), lang, keyboard)
+        assert reply is not None
+        return reply
 
     # --- questions and searches
 
@@ -383,11 +469,13 @@ class Conversation:
         conn = self.conn()
         analysis = qa_engine.analyze_question(question)
         context: list[int] | None = None
+        previous: str | None = None
         if analysis.is_followup:
-            # Only a follow-up looks at the chat's memory: a new question about something else
-            # must not be answered from the articles of the previous one.
-            context = store.load_chat_context(conn, who.chat_id)[0] or None
-        ans = qa_engine.answer_question(conn, question, context_ids=context, lang=lang)
+            # Only a follow-up looks at the chat's memory (the articles shown and the question
+            # asked): a new question about something else drops the old subject.
+            ids, previous = store.load_chat_context(conn, who.chat_id)
+            context = ids or None
+        ans = qa_engine.answer_question(conn, question, context_ids=context, lang=lang, previous=previous)
         if self.settings.debug_log_messages:
             log.debug("question %s", loggable_text(question, log_messages=True))
         log.info("ask: %d chars, follow-up %s, answered %s, %.0f ms", len(question), context is not None,
@@ -396,7 +484,7 @@ class Conversation:
         if reply.shown:
             # The chat remembers the article the answer came from: a follow-up is about it, not
             # about the runners-up (which would compete with it for «ومتى وقعت؟»).
-            store.save_chat_context(conn, who.chat_id, reply.shown, question)
+            store.save_chat_context(conn, who.chat_id, reply.shown, ans.question_asked)
         return reply
 
     def search(self, who: Who, query: str, lang: str) -> Reply:
@@ -492,31 +580,29 @@ class Conversation:
         return Reply(lang, kind="results", lead=t("latest_head", lang, page=page + 1), items=items,
                      buttons=_open_row(items) + nav, edit=edit, shown=shown)
 
-    def _article_command(self, who: Who, args: str, lang: str) -> Reply:
-        m = re.fullmatch(r"#?(\d{1,12})", args.strip())
-        if m is None:
-            return Reply(lang, lead=t("article_usage", lang))
-        return self.article(who, int(m.group(1)), lang)
-
     def article(self, who: Who, article_id: int, lang: str) -> Reply:
-        """Returns a whole article: as messages, or as a .txt file when longer than ~3 messages."""
+        """Returns a whole article: as messages, or as a .txt file when it takes more than three
+        messages as sent (escaped, with direction marks)."""
         conn = self.conn()
-        art = store.get_article(conn, article_id)
+        try:
+            art = store.get_article(conn, article_id)
+        except ArticleNotFound:
+            return Reply(lang, kind="error", lead=t("article_not_found", lang, id=article_id))
         store.save_chat_context(conn, who.chat_id, [art.id], None)
         buttons = ((Button(t("button_like", lang), f"m:{art.id}"),),)
-        if utf16_len(art.title) + utf16_len(art.body) > ARTICLE_MAX_UNITS:
+        reply = Reply(lang, kind="article", article=_source(art), body=art.body, buttons=buttons, shown=(art.id,))
+        # Raw text over the cap never fits (escaping only adds); otherwise count the real messages.
+        too_long = utf16_len(art.title) + utf16_len(art.body) > ARTICLE_MAX_UNITS
+        if too_long or len(render.render_html(reply)) > ARTICLE_MAX_MESSAGES:
             meta = " · ".join(x for x in (art.published, art.source, art.url) if x)
             content = f"{art.title}\n{meta}\n\n{art.body.strip()}\n".encode()
             doc = Document(f"article-{art.id}.txt", content, f"{art.title}\n{t('article_sent_as_file', lang)}")
-            return Reply(lang, kind="article", article=_source(art), document=doc, buttons=buttons,
-                         shown=(art.id,))
-        return Reply(lang, kind="article", article=_source(art), body=art.body, buttons=buttons, shown=(art.id,))
+            return dataclasses.replace(reply, body=None, document=doc)
+        return reply
 
     # --- admin commands
 
     def _set_user(self, who: Who, action: str, args: str, lang: str) -> Reply:
-        if not self.access(who).admin:
-            return Reply(lang, lead=t("admins_only", lang))
         m = re.fullmatch(r"\d{1,15}", args.strip())
         if m is None or int(args) <= 0:
             return Reply(lang, lead=t("user_usage", lang, command=action))
@@ -533,8 +619,6 @@ class Conversation:
         return Reply(lang, lead=t("allowed_user", lang, user_id=user_id), notices=(Notice(user_id, welcome),))
 
     def _users(self, who: Who, lang: str) -> Reply:
-        if not self.access(who).admin:
-            return Reply(lang, lead=t("admins_only", lang))
         s = self.settings
         lines = [t("users_title", lang)]
         for key, ids in (("users_admins", s.admins), ("users_config", s.allowed_users),
@@ -571,12 +655,30 @@ def _fact_line(fact: qa_engine.Fact, lang: str) -> FactLine:
     return FactLine(fact.kind, label, fact.text, fact.role)
 
 
-def _archive_error_text(exc: ArchiveError, lang: str) -> str:
-    """Returns the engine's message for users; the commonest ones in Arabic for Arabic speakers."""
-    if lang == "ar" and isinstance(exc, ArticleNotFound):
-        return "لا يوجد مقال بهذا الرقم؛ يعرض /latest أحدث المقالات."
-    if lang == "ar" and isinstance(exc, QuerySyntaxError):
-        return "لا يمكن البحث عن هذا كما كُتب؛ أضف كلمة على الأقل أو أزل الرموز الخاصة."
+def error_text(exc: ArchiveError, lang: str) -> str:
+    """Returns an engine error as a sentence from ``bot.texts`` in ``lang``, from the error's fields.
+
+    An error without its own sentence there shows the engine's message (English), which always
+    says what to do next.
+    """
+    if isinstance(exc, AlreadySubscribed):
+        return t("already", lang, id=exc.sub_id)
+    if isinstance(exc, LimitError) and exc.what == "subscriptions":
+        return t("limit", lang, limit=exc.limit)
+    if isinstance(exc, LimitError) and exc.what == "query":
+        return t("query_too_long", lang, limit=exc.limit)
+    if isinstance(exc, DateRangeError) and exc.value is not None:
+        return t("bad_date", lang, key=exc.key, value=exc.value)
+    if isinstance(exc, DateRangeError) and exc.since is not None:
+        return t("reversed_dates", lang, since=exc.since, until=exc.until)
+    if isinstance(exc, QuerySyntaxError):
+        return t("bad_query", lang) if lang == "ar" else str(exc)
+    if isinstance(exc, SchemaTooNew):
+        return t("schema_too_new", lang, version=exc.version)
+    if isinstance(exc, FeedError):
+        return t("feed_error", lang, reason=str(exc))
+    if isinstance(exc, ArticleNotFound):
+        return t("article_not_found", lang, id="?") if lang == "ar" else str(exc)
     return str(exc)
 
 

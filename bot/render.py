@@ -22,7 +22,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from .core import Button, FactLine, Item, Reply, SourceLine, utf16_len
+from .replies import Button, FactLine, Item, Reply, SourceLine, utf16_len
 from .texts import t
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "apply_bidi",
     "callback_data_ok",
     "escape",
+    "flatten",
     "mark",
     "render_html",
     "render_plain",
@@ -123,6 +124,28 @@ def apply_bidi(markup: str, lang: str = "ar") -> str:
             pieces[i] = _isolate_runs(pieces[i])
         lines.append(RLM + "".join(pieces))
     return "\n".join(lines)
+
+
+def flatten(text: str, spans: Sequence[tuple[int, int]] = ()) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Returns the excerpt on one line (whitespace runs become one space) with its spans moved along.
+
+    An excerpt that crosses a paragraph break would otherwise look like two items in a list.
+    """
+    out: list[str] = []
+    where: list[int] = []  # where[k]: offset in the result of offset k in ``text``
+    size = 0
+    for m in re.finditer(r"\s+|\S+", text):
+        if m.group(0).isspace():
+            where.extend([size] * len(m.group(0)))
+            out.append(" ")
+            size += 1
+        else:
+            where.extend(range(size, size + len(m.group(0))))
+            out.append(m.group(0))
+            size += len(m.group(0))
+    where.append(size)
+    moved = tuple((where[s], where[e]) for s, e in spans if 0 <= s < e <= len(text))
+    return "".join(out), moved
 
 
 # --- splitting ----------------------------------------------------------------------------------
@@ -257,7 +280,9 @@ def _blocks_html(reply: Reply) -> list[str]:
         art = reply.article
         head = [f"<b>{_link(art.title, art.url)}</b>", _meta(art)]
         blocks.append("\n".join(head))
-    if reply.lead:
+    if reply.title:
+        blocks.append("\n".join([f"<b>{escape(reply.title)}</b>", *([escape(reply.lead)] if reply.lead else [])]))
+    elif reply.lead:
         blocks.append(escape(reply.lead))
     if reply.answer and not reply.facts:
         blocks.append(f"<b>{escape(t('answer_label', reply.lang))}:</b> <b>{escape(reply.answer)}</b>")
@@ -277,10 +302,13 @@ def render_html(reply: Reply, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def render_caption(reply: Reply) -> str:
-    """Returns the HTML caption of a reply's document, cut to Telegram's 1024-unit caption limit."""
+    """Returns the HTML caption of a reply's document (its caption) or photo (the reply laid out as
+    a message), cut to Telegram's 1024-unit caption limit."""
     doc = reply.document
-    caption = escape(doc.caption if doc else "")
-    markup = apply_bidi(caption, reply.lang)
+    if doc is None and reply.photo is not None:
+        markup = apply_bidi("\n\n".join(_blocks_html(reply)), reply.lang)
+    else:
+        markup = apply_bidi(escape(doc.caption if doc else ""), reply.lang)
     parts = split_html(markup, CAPTION_LIMIT)
     return parts[0] if parts else ""
 
@@ -311,7 +339,9 @@ def render_plain(reply: Reply, *, color: bool = False) -> str:
     blocks: list[str] = [f"({n})" for n in reply.notes]
     if reply.article is not None:
         blocks.append(_plain_source(reply.article))
-    if reply.lead:
+    if reply.title:
+        blocks.append("\n".join([reply.title, *([reply.lead] if reply.lead else [])]))
+    elif reply.lead:
         blocks.append(reply.lead)
     if reply.answer and not reply.facts:
         answer = f"\x1b[1m{reply.answer}\x1b[0m" if color else reply.answer
@@ -330,6 +360,10 @@ def render_plain(reply: Reply, *, color: bool = False) -> str:
             blocks.append((excerpt + "\n" if excerpt else "") + "— " + _plain_source(item.source))
     if reply.body:
         blocks.append(reply.body.strip())
+    if reply.toast:
+        blocks.append(reply.toast)
+    if reply.photo is not None:
+        blocks.append(f"[{reply.photo.filename}]")
     if reply.document is not None:
         blocks.append(f"[{reply.document.filename}]\n{reply.document.content.decode('utf-8', 'replace').strip()}")
     return "\n\n".join(blocks)

@@ -1,13 +1,18 @@
-"""The Telegram face of arshif: every handler registered in ``build_application``, polling in ``run``.
+"""The Telegram face of arshif: a thin adapter around the conversation core (``bot.core``).
 
-Handlers are thin: they turn an update into a ``Who`` and a text, run ``bot.core.Conversation`` in
-a worker thread (``asyncio.to_thread``: SQLite blocks, the event loop must not), and deliver the
-reply rendered by ``bot.render``. What each handler shows the user is in its docstring.
+``build_application`` registers every handler, in one place: a CommandHandler for each command the
+core knows (``bot.core.COMMAND_HANDLERS``), plain text, documents, button presses, the error handler
+and the jobs (``bot.jobs``: alerts, feeds). Each handler turns an update into a ``Who`` and a call of
+the core, and everything then goes through one path, ``_serve``: the per-user incoming rate limit
+(the user is told once when over it), one update per chat at a time (a follow-up sees the memory its
+question left), the core run off the event loop (worker processes, or threads of this process, each
+with its own SQLite connection), and delivery of the reply rendered by ``bot.render``.
 
 Telegram-specific duties live here and nowhere else: group etiquette (commands, mentions and
-replies to the bot only), the per-user incoming rate limit, ``AIORateLimiter`` for outgoing
-messages (which also waits out ``RetryAfter``), users who blocked the bot (``Forbidden`` is recorded,
-not raised), editing a message in place when a paging button is pressed, and the one error handler.
+replies to the bot only), ``AIORateLimiter`` for outgoing messages (which also waits out
+``RetryAfter``), users who blocked the bot (``Forbidden`` is recorded, not raised), editing a
+message in place when a paging button is pressed, answering every button press, and the one error
+handler.
 """
 
 from __future__ import annotations
@@ -24,17 +29,16 @@ import logging
 import multiprocessing
 import signal
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
     MessageEntity,
@@ -53,23 +57,22 @@ from telegram.ext import (
     filters,
 )
 
-from . import alerts, render
+from . import render
 from .access import RateLimiter
+from .admin import private_allowed
 from .config import Settings, derive_file_url
-from .core import Conversation, Reply, Who
+from .core import COMMAND_HANDLERS, Conversation, Reply, Who
+from .jobs import Jobs, markup
 from .logs import loggable_text
-from .texts import COMMANDS, command_menu, language_for, t
+from .texts import command_menu, language_for, t
 from .webhook import serve_webhook
 
-__all__ = ["STATE_KEY", "BotState", "build_application", "engine_processes", "run", "serve_webhook"]
+__all__ = ["STATE_KEY", "BotState", "build_application", "engine_processes", "run"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-STATE_KEY = "arshif"
-# Other modules (bot.alerts) may append (command, usage, Arabic, English) here before post_init
-# runs, so their commands join the menu and /help.
-MENU_KEY = "menu_commands"
+STATE_KEY = "arshif"  # bot_data entry holding the BotState
 CONCURRENT_UPDATES = 64
 TYPING_AFTER_S = 1.0  # show "typing…" only when an answer takes a noticeable time
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -78,17 +81,17 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # 392 ms with 1 thread, 531 ms with 2 and 788 ms with 4, at the same 14 replies/s. Two rather than
 # one, so that a write waiting on an ingest's lock (busy_timeout) does not stall every reader.
 ENGINE_THREADS = 2
-# My commands in order; CommandHandlers are registered for each.
-COMMAND_NAMES = tuple(c for c, *_ in COMMANDS)
 
 
 @dataclass
 class BotState:
-    """What the handlers share: the conversation core, settings, the rate limiter, per-chat locks."""
+    """What the handlers share: the conversation core, settings, the rate limiter, per-chat locks,
+    the engine processes and the jobs."""
 
     conv: Conversation
     settings: Settings
     limiter: RateLimiter
+    jobs: Jobs
     locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
     engine_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(ENGINE_THREADS))
     processes: int = 0  # engine processes; 0 runs the conversation in threads of this process
@@ -99,7 +102,7 @@ class BotState:
         async with self.engine_slots:
             return await asyncio.to_thread(fn, *args)
 
-    async def converse(self, method: str, *args: object) -> Reply:
+    async def converse(self, method: str, *args: object) -> Any:
         """Runs a ``Conversation`` method (``handle``, ``command``, ``callback``) off the event loop.
 
         With engine processes the work runs in a worker process (both cores answer; the engine
@@ -109,15 +112,15 @@ class BotState:
             return await self.engine(getattr(self.conv, method), *args)
         async with self.engine_slots:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self.pool, _pooled, method, self.conv.bot_username,
-                                              self.conv.extra_commands, args)
+            return await loop.run_in_executor(self.pool, _pooled, method, self.conv.bot_username, args)
 
     def start_pool(self, db_path: str | Path) -> None:
         """Starts the engine processes (spawned: no state is inherited from the event loop's process)."""
         if self.processes <= 0 or self.pool is not None:
             return
         self.pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_pool_init, initargs=(str(db_path), self.settings))
+                                        initializer=_pool_init,
+                                        initargs=(str(db_path), self.settings, self.conv.allow_private_urls))
         self.engine_slots = asyncio.Semaphore(self.processes)
 
     def stop_pool(self) -> None:
@@ -139,18 +142,17 @@ class BotState:
 _POOL_CONV: Conversation | None = None
 
 
-def _pool_init(db_path: str, settings: Settings) -> None:
+def _pool_init(db_path: str, settings: Settings, allow_private_urls: bool) -> None:
     """Runs once in each engine process: its own conversation core and database connection."""
     global _POOL_CONV
-    _POOL_CONV = Conversation(db_path, settings)
+    _POOL_CONV = Conversation(db_path, settings, allow_private_urls=allow_private_urls)
     _POOL_CONV.conn()
 
 
-def _pooled(method: str, bot_username: str | None, extra_commands: tuple, args: tuple) -> Reply:
+def _pooled(method: str, bot_username: str | None, args: tuple) -> Any:
     """Runs one conversation method in an engine process."""
     assert _POOL_CONV is not None, "engine process not initialised"
     _POOL_CONV.bot_username = bot_username
-    _POOL_CONV.extra_commands = extra_commands
     return getattr(_POOL_CONV, method)(*args)
 
 
@@ -193,14 +195,6 @@ def _addressed(message: Message, bot_id: int, username: str | None) -> tuple[boo
     return mentioned or to_bot, " ".join(text.split())
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons if row]
-    )
-
-
 # --- delivery -------------------------------------------------------------------------------------
 
 
@@ -208,19 +202,26 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Repl
                    reply_to: int | None = None, edit: Message | None = None) -> None:
     """Sends (or edits in place) a reply; a user who blocked the bot is recorded, not raised."""
     bot = context.bot
-    markup = _markup(reply)
+    keyboard = markup(reply.buttons)
     try:
+        if reply.photo is not None:
+            await bot.send_photo(
+                chat_id, photo=reply.photo.content, filename=reply.photo.filename,
+                caption=render.render_caption(reply), parse_mode=ParseMode.HTML, reply_markup=keyboard,
+                reply_parameters=_reply_params(reply_to),
+            )
+            return
         if reply.document is not None:
             await bot.send_document(
                 chat_id, document=reply.document.content, filename=reply.document.filename,
-                caption=render.render_caption(reply), parse_mode=ParseMode.HTML, reply_markup=markup,
+                caption=render.render_caption(reply), parse_mode=ParseMode.HTML, reply_markup=keyboard,
                 reply_parameters=_reply_params(reply_to),
             )
             return
         parts = render.render_html(reply)
         if edit is not None and reply.edit and len(parts) == 1:
             try:
-                await edit.edit_text(parts[0], parse_mode=ParseMode.HTML, reply_markup=markup,
+                await edit.edit_text(parts[0], parse_mode=ParseMode.HTML, reply_markup=keyboard,
                                      link_preview_options=NO_PREVIEW)
             except BadRequest as exc:
                 if "not modified" not in exc.message.lower():
@@ -229,7 +230,7 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Repl
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             await bot.send_message(
-                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None,
+                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=keyboard if last else None,
                 link_preview_options=NO_PREVIEW, reply_parameters=_reply_params(reply_to) if i == 0 else None,
             )
         for notice in reply.notices:
@@ -258,50 +259,82 @@ async def _typing_later(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> Non
         await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
 
-async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, method: str,
-                   *args: str) -> None:
-    """Runs a conversation method for an update off the event loop, with rate limit, per-chat
-    order and delivery."""
+async def _answer(query: CallbackQuery, text: str | None = None) -> None:
+    """Answers a callback query; one pressed long ago can no longer be answered, and that is fine."""
+    try:
+        await query.answer(text)
+    except BadRequest as exc:
+        log.info("callback query not answered: %s", exc.message)
+
+
+Work = Callable[[BotState, Who], Awaitable[Reply | None]]
+
+
+async def _serve(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, work: Work) -> None:
+    """The one path of every update: rate limit, per-chat order, the core off the event loop,
+    delivery (and answering the button press), then the alert round when the reply asks for it."""
     state = _state(context)
     who = _who(update)
+    query = update.callback_query
     message = update.effective_message
-    if who is None or message is None:
+    if who is None or (message is None and query is None):
         return
     if state.conv.bot_username is None:
         state.conv.bot_username = context.bot.username
-    log.info("message from user %s in chat %s: %s", who.user_id, who.chat_id,
+    log.info("%s from user %s in chat %s: %s", "button" if query else "message", who.user_id, who.chat_id,
              loggable_text(text, log_messages=state.settings.debug_log_messages))
     verdict = "ok" if state.settings.is_admin(who.user_id) else state.limiter.check(who.user_id)
-    reply_to = message.message_id if _is_group(update) else None
-    if verdict == "drop":
-        return
-    if verdict == "warn":
-        lang = language_for(who.language_code, text)
-        await _deliver(context, who.chat_id, Reply(lang, lead=t("rate_limited", lang)), reply_to=reply_to)
+    reply_to = message.message_id if message is not None and query is None and _is_group(update) else None
+    if verdict != "ok":
+        warning = t("rate_limited", language_for(who.language_code, text)) if verdict == "warn" else None
+        if query is not None:  # answer even a refused press: until answered, the button keeps spinning
+            await _answer(query, warning)
+        elif warning is not None:
+            await _deliver(context, who.chat_id, Reply(lead=warning, lang=language_for(who.language_code, text)),
+                           reply_to=reply_to)
         return
     async with state.lock(who.chat_id):
-        typing = asyncio.create_task(_typing_later(context, who.chat_id))
+        typing = asyncio.create_task(_typing_later(context, who.chat_id)) if query is None else None
         try:
-            reply = await state.converse(method, who, *args)
+            reply = await work(state, who)
         finally:
-            typing.cancel()
-        await _deliver(context, who.chat_id, reply, reply_to=reply_to)
+            if typing is not None:
+                typing.cancel()
+        if query is not None:
+            await _answer(query, reply.toast if reply is not None else None)
+        if reply is None or reply.kind == "toast":
+            return
+        edit = None
+        if query is not None:
+            if query.message is None and reply.edit:  # an inaccessible old message: send anew
+                reply = Reply(reply.lang, lead=t("stale_button", reply.lang), kind="stale")
+            edit = query.message if isinstance(query.message, Message) else None
+        await _deliver(context, who.chat_id, reply, reply_to=reply_to, edit=edit)
+    if reply.alerts_due:
+        state.jobs.trigger()
+
+
+def _call(method: str, *args: object) -> Work:
+    async def work(state: BotState, who: Who) -> Reply | None:
+        return await state.converse(method, who, *args)
+
+    return work
 
 
 # --- handlers -------------------------------------------------------------------------------------
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Replies to /start (greeting), /help (how to ask, the commands), /ask (an answer), /search
-    (a page of results with ◀ ▶ and open buttons), /latest, /article <id> (the whole article, or a
-    .txt file), and the admins' /allow, /deny, /users. Strangers get one sentence with their id."""
+    """Replies to every command the core knows (``bot.core.COMMAND_HANDLERS``): /start, /help, /ask,
+    /search, /latest, /article, /subscribe, /subscriptions, /unsubscribe and the admins' /allow,
+    /deny, /users, /add, /feeds, /stats. Strangers get one sentence with their id."""
     message = update.effective_message
     if message is None or not message.text:
         return
     head, *rest = message.text.split(maxsplit=1)
     name = head[1:].split("@", 1)[0].lower()
     args = rest[0].strip() if rest else ""
-    await _respond(update, context, args, "command", name, args)
+    await _serve(update, context, args, _call("command", name, args))
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -315,53 +348,47 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         addressed, text = _addressed(message, context.bot.id, context.bot.username)
         if not addressed:
             return
-    await _respond(update, context, text, "handle", text)
+    await _serve(update, context, text, _call("handle", text))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Replies "unknown command, see /help" to a command no handler took (private chats only)."""
-    if _is_group(update) or _handled_elsewhere(context.application, update, group=FALLBACK_GROUP):
+    if _is_group(update):
         return
-    await _respond(update, context, "", "command", "", "")
+    await _serve(update, context, "", _call("command", "", ""))
+
+
+async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ingests a document an admin sends in a private chat (.txt .md .html .json .jsonl .zip) and
+    replies with the summary; others are told that adding articles is for admins."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    document = message.document
+    name = Path(document.file_name or "upload.txt").name
+
+    async def work(state: BotState, who: Who) -> Reply | None:
+        refusal = await state.converse("upload", who, name, None, document.file_size)
+        if refusal is not None:
+            return refusal
+        buffer = BytesIO()
+        await (await document.get_file()).download_to_memory(buffer)
+        return await state.converse("upload", who, name, buffer.getvalue())
+
+    await _serve(update, context, message.caption or "", work)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Handles a button press: pages a result list in place (◀ ▶), opens an article, or lists
-    articles like one. A stale or forged button gets a polite "expired" message."""
+    """Handles a button press: pages a result list in place (◀ ▶), opens an article, lists articles
+    like one, deletes/mutes/unmutes a subscription (a short confirmation pops up). A stale or forged
+    button gets a polite "expired"."""
     query = update.callback_query
-    who = _who(update)
-    if query is None or who is None:
+    if query is None:
         return
-    state = _state(context)
-    verdict = "ok" if state.settings.is_admin(who.user_id) else state.limiter.check(who.user_id)
-    if verdict != "ok":
-        # Answer even a refused press: until answered, the user's button keeps spinning.
-        await _answer(query, t("rate_limited", language_for(who.language_code)) if verdict == "warn" else None)
-        return
-    await _answer(query)  # stop the spinner now; the reply (an edit or a new message) follows
-    async with state.lock(who.chat_id):
-        reply = await state.converse("callback", who, query.data or "")
-        if query.message is None and reply.edit:  # an inaccessible old message: send anew
-            reply = Reply(reply.lang, lead=t("stale_button", reply.lang), kind="stale")
-        edit = query.message if isinstance(query.message, Message) else None
-        await _deliver(context, who.chat_id, reply, edit=edit)
-
-
-async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answers a press on a button no handler knows with "this button has expired"."""
-    query = update.callback_query
-    if query is None or _handled_elsewhere(context.application, update, group=FALLBACK_GROUP):
-        return
-    who = _who(update)
-    await _answer(query, t("stale_button", language_for(who.language_code if who else None)))
-
-
-async def _answer(query: CallbackQuery, text: str | None = None) -> None:
-    """Answers a callback query; one pressed long ago can no longer be answered, and that is fine."""
-    try:
-        await query.answer(text)
-    except BadRequest as exc:
-        log.info("callback query not answered: %s", exc.message)
+    pressed = query.message.reply_markup if isinstance(query.message, Message) else None
+    keyboard = tuple(tuple(str(b.callback_data or "") for b in row) for row in pressed.inline_keyboard) \
+        if pressed is not None else ()
+    await _serve(update, context, "", _call("callback", query.data or "", keyboard))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -388,38 +415,27 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(admin, summary)
 
 
-FALLBACK_GROUP = 50  # after every other module's handlers (bot.alerts uses the default group 0)
-
-
-def _handled_elsewhere(application: Application, update: Update, *, group: int) -> bool:
-    """True when a handler outside ``group`` takes this update (so the fallback stays quiet)."""
-    for number, handlers in application.handlers.items():
-        if number == group:
-            continue
-        for handler in handlers:
-            check = handler.check_update(update)
-            if check is not None and check is not False:
-                return True
-    return False
-
-
 # --- lifecycle ------------------------------------------------------------------------------------
 
 
 async def post_init(application: Application) -> None:
-    """Sets the command menu in Arabic (the default and "ar") and English ("en")."""
+    """Sets the command menu in Arabic (the default and "ar") and English ("en"); starts the engine
+    processes and the jobs."""
     state: BotState = application.bot_data[STATE_KEY]
     state.conv.bot_username = application.bot.username
-    extra = tuple(application.bot_data.get(MENU_KEY, ()))
-    state.conv.extra_commands = extra
     state.start_pool(state.conv.db_path)
     for language in ("", "ar", "en"):
-        menu = [BotCommand(c, d) for c, d in command_menu(language or "ar", extra)]
+        menu = [BotCommand(c, d) for c, d in command_menu(language or "ar")]
         await application.bot.set_my_commands(menu, language_code=language or None)
 
 
+async def post_stop(application: Application) -> None:
+    """Ends a feed round between two feeds."""
+    application.bot_data[STATE_KEY].jobs.stop.set()
+
+
 async def post_shutdown(application: Application) -> None:
-    """Closes the database connections the worker threads opened."""
+    """Stops the engine processes and closes the database connections the worker threads opened."""
     state: BotState | None = application.bot_data.get(STATE_KEY)
     if state is not None:
         state.stop_pool()
@@ -428,7 +444,7 @@ async def post_shutdown(application: Application) -> None:
 
 def build_application(settings: Settings, db_path: str | Path | None = None, *,
                       base_url: str | None = None) -> Application:
-    """Returns the configured Application: every handler, the error handler, limits, lifecycle hooks.
+    """Returns the configured Application: every handler, the error handler, the jobs, limits, hooks.
 
     ``base_url`` overrides ``settings.api_base_url`` (tests point it at a fake Bot API server).
     """
@@ -443,22 +459,24 @@ def build_application(settings: Settings, db_path: str | Path | None = None, *,
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
-    conv = Conversation(db_path or settings.db, settings)
-    application.bot_data[STATE_KEY] = BotState(conv, settings, RateLimiter(settings.rate_limit),
-                                               processes=engine_processes(settings))
-    application.bot_data.setdefault(MENU_KEY, [])
+    conv = Conversation(db_path or settings.db, settings, allow_private_urls=private_allowed(settings, api))
+    state = BotState(conv, settings, RateLimiter(settings.rate_limit), Jobs(conv),
+                     processes=engine_processes(settings))
+    application.bot_data[STATE_KEY] = state
 
     new_messages = filters.UpdateType.MESSAGE  # edits of old messages are not new questions
-    application.add_handler(CommandHandler(COMMAND_NAMES, command, filters=new_messages))
+    application.add_handler(CommandHandler(tuple(COMMAND_HANDLERS), command, filters=new_messages))
+    application.add_handler(MessageHandler(new_messages & filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, text_message))
-    application.add_handler(CallbackQueryHandler(button, pattern=r"^(?:[aml]|s):"))
-    application.add_handler(MessageHandler(new_messages & filters.COMMAND, unknown_command), group=FALLBACK_GROUP)
-    application.add_handler(CallbackQueryHandler(unknown_button), group=FALLBACK_GROUP)
+    application.add_handler(MessageHandler(new_messages & filters.ChatType.PRIVATE & filters.Document.ALL,
+                                           document_message))
+    application.add_handler(CallbackQueryHandler(button))
     application.add_error_handler(on_error)
-    alerts.register(application, settings)
+    state.jobs.schedule(application)
     return application
 
 

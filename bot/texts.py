@@ -16,8 +16,9 @@ LANGS = ("ar", "en")
 _ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN_LETTER = re.compile("[A-Za-z]")
 
-# (command, usage shown in /help, Arabic description, English description). The descriptions are
-# also the command menu (set_my_commands): 1-256 characters each.
+# (command, usage shown in /help, Arabic description, English description), in menu order. The
+# descriptions are also the command menu (set_my_commands): 1-256 characters each. Each command here
+# has exactly one handler in bot.core (``@command``); tests/bot/test_core.py checks both ways.
 COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("start", "", "ابدأ: ما يفعله البوت", "Start: what the bot does"),
     ("help", "", "المساعدة وقائمة الأوامر", "Help and the list of commands"),
@@ -28,6 +29,12 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("allow", " <user_id>", "(للمشرفين) اسمح لمستخدم", "(admins) Let a user in"),
     ("deny", " <user_id>", "(للمشرفين) امنع مستخدما", "(admins) Shut a user out"),
     ("users", "", "(للمشرفين) قائمة المستخدمين", "(admins) List the users"),
+    ("subscribe", " <كلمات | words>", "اشترك في تنبيه بالمقالات الجديدة", "Get alerts for new articles"),
+    ("subscriptions", "", "اشتراكاتك في التنبيهات", "Your alert subscriptions"),
+    ("unsubscribe", " <id>", "ألغ اشتراكا برقمه", "Delete a subscription by its number"),
+    ("add", " <url>", "(للمشرفين) أضف صفحة ويب إلى الأرشيف", "(admins) Add a web page to the archive"),
+    ("feeds", "", "(للمشرفين) الخلاصات وحالتها", "(admins) The feeds and their health"),
+    ("stats", "", "(للمشرفين) أرقام الأرشيف", "(admins) Archive figures"),
 )
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -145,9 +152,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "status_denied": {"ar": "ممنوع", "en": "denied"},
     "status_seen": {"ar": "معروف دون إذن", "en": "seen, not allowed"},
     "blocked_mark": {"ar": " (حظر البوت)", "en": " (blocked the bot)"},
-    "no_answer": {
-        "ar": "لم أجد جوابا واضحا؛ هذه أقرب المقاطع:",
-        "en": "I found no clear answer; here are the closest passages:",
+    "not_sure": {
+        "ar": "لست متأكدا — أقرب ما وجدت:",
+        "en": "Not sure — closest passages:",
     },
     "nothing_found": {
         "ar": "لم أجد شيئا عن هذا في الأرشيف.",
@@ -207,7 +214,7 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-# Subscriptions and alerts (bot/alerts.py).
+# Subscriptions and alerts (bot/alerts.py, bot/jobs.py).
 TEXTS |= {
     "subscribe_usage": {
         "ar": "اكتب الكلمات بعد الأمر، مثل: /subscribe تحلية العقبة\nيمكنك استخدام \"عبارة كاملة\" و‎-كلمة "

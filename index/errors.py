@@ -4,7 +4,8 @@ Every error of the engine is here, in one tree (as ``httpx._exceptions`` does it
 
 - ``ArchiveError``: base of everything below; safe to show to a user as ``str(exc)``.
   - ``QuerySyntaxError``: the query cannot be searched as typed.
-  - ``DateRangeError``: a ``since:``/``until:`` value is not a date.
+  - ``DateRangeError``: a ``since:``/``until:`` value is not a date (``key=``, ``value=``), or the
+    range is reversed (``since=``, ``until=``).
   - ``ArticleNotFound``: no article has that id.
   - ``IngestError``: a file or record cannot be read as an article (ingest reports it and goes on).
   - ``LimitError``: a per-user limit was reached (subscriptions, sizes); ``limit=`` and ``what=``.
@@ -63,7 +64,17 @@ class QuerySyntaxError(ArchiveError):
 
 
 class DateRangeError(ArchiveError):
-    """Raised when a ``since:``/``until:`` filter is not a date such as 2021, 2021-07 or 2021-07-01."""
+    """Raised when a ``since:``/``until:`` filter is not a date such as 2021, 2021-07 or 2021-07-01
+    (``key=`` "since" or "until" and ``value=`` as typed), or when since is after until (``since=``
+    and ``until=`` set)."""
+
+    def __init__(self, message: str, *, key: str | None = None, value: str | None = None,
+                 since: str | None = None, until: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.value = value
+        self.since = since
+        self.until = until
 
 
 class ArticleNotFound(ArchiveError):
