@@ -12,9 +12,9 @@ What a fetched URL may reach is decided here and nowhere else:
   resolver makes of them. Refused: ``PrivateAddress``.
 - Redirects are followed here, one hop at a time, each through the same transport and checks.
 - Proxies from the environment are not used: the check must see the address it connects to.
-- Size (as decoded, so a gzip bomb stops too), connect and per-read timeouts, and a deadline counted
-  from the first request and checked while the body streams (a server dripping its headers one byte
-  at a time is bounded by the read timeout per byte only; h11 caps headers at 16 KB).
+- Size (as decoded, so a gzip bomb stops too), connect and per-read timeouts, and a deadline for the
+  whole fetch, redirects included: every socket read waits at most until it (``_DeadlineBackend``),
+  so a server dripping its headers or body a byte at a time is cut off too.
 
 Only ``allow_private=True`` (the ``ARSHIF_ALLOW_PRIVATE_URLS=1`` setting) lets private addresses
 through, for an intranet, a local test server or a feed on the same machine. Errors are the
@@ -24,14 +24,17 @@ through, for an intranet, a local test server or a feed on the same machine. Err
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
+import httpcore
 import httpx
 
 from .errors import (
@@ -102,6 +105,63 @@ def _size(n: int) -> str:
     return f"{n / 2**20:g} MB" if n >= 2**20 else f"{n / 1024:g} KB"
 
 
+# When the fetch running in this thread (or task) must be over, as time.monotonic(); None: no deadline.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("arshif_fetch_deadline", default=None)
+
+
+def _until_deadline(timeout: float | None) -> float | None:
+    """Return the timeout a socket operation may use: the given one, shortened to the deadline."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the fetch's deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose reads and writes never wait past the current fetch's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _until_deadline(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _until_deadline(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, _until_deadline(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend with ``_DeadlineStream`` streams."""
+
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._backend.connect_tcp(host, port, _until_deadline(timeout), local_address,
+                                                         socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
 class SafeTransport(httpx.BaseTransport):
     """An httpx transport that connects only to checked addresses (see the module docstring).
 
@@ -115,6 +175,13 @@ class SafeTransport(httpx.BaseTransport):
         self.allow_private = allow_private
         self._resolve = resolve
         self._inner = httpx.HTTPTransport(verify=verify, trust_env=False)
+        # httpx.HTTPTransport takes no network backend, so its pool is replaced by one with the deadline
+        # backend (a public httpcore argument; httpx's default limits). The one private name used here.
+        if not isinstance(getattr(self._inner, "_pool", None), httpcore.ConnectionPool):
+            raise RuntimeError("this httpx version keeps no httpcore pool in HTTPTransport._pool")
+        self._inner._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False), max_connections=100,
+            max_keepalive_connections=20, keepalive_expiry=5.0, network_backend=_DeadlineBackend())
 
     def address_for(self, url: httpx.URL) -> str:
         """Return the checked IP address to connect to for ``url``; raise a FetchError otherwise."""
@@ -211,6 +278,22 @@ def fetch(client: SafeClient, url: str, *, max_bytes: int = MAX_BYTES, total_sec
     if not isinstance(client, SafeClient):
         raise TypeError("fetch() needs a client from index.fetch.make_client (it checks every address)")
     started = time.monotonic()
+    token = _DEADLINE.set(started + total_seconds)
+    try:
+        return _fetch(client, url, started, max_bytes=max_bytes, total_seconds=total_seconds,
+                      max_redirects=max_redirects, headers=headers, what=what, content_types=content_types)
+    except FetchTimeout as exc:
+        if time.monotonic() - started >= total_seconds:  # the deadline, not one slow read, ended it
+            raise FetchTimeout(f"the {what} took longer than {_seconds(total_seconds)} to download", url=exc.url,
+                               seconds=total_seconds) from exc
+        raise
+    finally:
+        _DEADLINE.reset(token)
+
+
+def _fetch(client: SafeClient, url: str, started: float, *, max_bytes: int, total_seconds: float,
+           max_redirects: int, headers: dict[str, str] | None, what: str,
+           content_types: Collection[str] | None) -> Page:
     try:
         request = client.build_request("GET", url, headers=headers)
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:

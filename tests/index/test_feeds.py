@@ -689,6 +689,10 @@ def test_cli_add_list_poll_remove(site, tmp_path):
 
 def test_cli_poll_json_and_empty(site, tmp_path):
     db = tmp_path / "a.db"
+    missing = run_cli("feeds", "poll", db=db)  # no archive yet: said so, nothing created (issue 9 §4)
+    assert (missing.exit_code, missing.stdout) == (1, "")
+    assert not db.exists()
+    store.connect(db).close()
     assert run_cli("feeds", "poll", db=db).stdout == "No feeds yet; add one with `arshif feeds add URL`.\n"
     assert run_cli("feeds", "list", db=db).stdout == "No feeds yet; add one with `arshif feeds add URL`.\n"
     run_cli("feeds", "add", ghadir_feed(site), db=db)

@@ -21,6 +21,7 @@ import pytest
 from arshif.index import feeds, fetch, store
 from arshif.index.errors import (
     FetchError,
+    FetchTimeout,
     PrivateAddress,
     ResponseTooLarge,
     SchemeRefused,
@@ -304,3 +305,35 @@ def test_an_answer_larger_than_allowed_is_cut_off(private: Site) -> None:
     with fetch.make_client(allow_private=True) as client, pytest.raises(ResponseTooLarge) as raised:
         fetch.fetch(client, private.url("/big"), max_bytes=10_000)
     assert (str(raised.value), raised.value.limit) == ("page larger than 9.76562 KB", 10_000)
+
+
+def test_a_server_dripping_its_headers_is_cut_off_at_the_deadline() -> None:
+    import time
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.wait(0.05):  # one header byte every 50 ms: each read succeeds in time
+                try:
+                    conn.sendall(b"X")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        with fetch.make_client(allow_private=True, read_timeout=1) as client, \
+                pytest.raises(FetchTimeout) as raised:
+            fetch.fetch(client, f"http://127.0.0.1:{listener.getsockname()[1]}/", total_seconds=0.8)
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(timeout=5)
+    assert str(raised.value) == "the page took longer than 0.8 s to download"
+    assert time.monotonic() - started < 3
