@@ -58,7 +58,7 @@ from arshif.index.errors import (
 )
 from arshif.index.models import Article
 
-from . import access, admin, alerts, render
+from . import access, admin, alerts, features, render
 from .config import Settings
 from .logs import loggable_text
 from .replies import Button, Document, FactLine, Item, Notice, Reply, SourceLine, Who, utf16_len
@@ -301,6 +301,12 @@ class Conversation:
 
         return self._guarded(who, None, run)
 
+    def inline(self, who: Who, text: str) -> features.InlineAnswer:
+        """Returns what ``@bot text`` offers in any chat: for a question its answer with the source,
+        then the best matching articles; users who are not let in get a button to the bot instead."""
+        lang = language_for(who.language_code, text)
+        return features.inline_answer(self.conn(), who, self.access(who).allowed, text, lang)
+
     # --- access and errors
 
     def _guarded(self, who: Who, text: str | None, action, *, lang: str | None = None) -> Reply:
@@ -384,6 +390,33 @@ class Conversation:
     def unsubscribe_command(self, who: Who, args: str, lang: str) -> Reply:
         """Returns "deleted", or that the user has no subscription with that number."""
         return alerts.unsubscribe_reply(self.conn(), who, args, lang)
+
+    @on_command("trend")
+    def trend_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns the chart (PNG) of how many articles matching the words appeared per day, week or
+        month, captioned with the total and the peak; nothing found is said in text."""
+        return features.trend_reply(self.conn(), who, args, lang)
+
+    @on_command("who")
+    def who_command(self, who: Who, args: str, lang: str) -> Reply:
+        """Returns what the archive says about a person (roles and when, organisations, places, the
+        latest articles as buttons), or the candidates when the name is ambiguous."""
+        return features.who_reply(self.conn(), who, args, lang)
+
+    @on_button(r"t:(?P<id>\d{1,12}):s")
+    def trend_by_source_button(self, who: Who, m: re.Match[str], lang: str, keyboard: object) -> Reply:
+        """Returns the /trend chart again, one line per source."""
+        return features.trend_by_source_reply(self.conn(), who, int(m["id"]), lang)
+
+    @on_button(r"w:(?P<id>\d{1,12})")
+    def who_candidate_button(self, who: Who, m: re.Match[str], lang: str, keyboard: object) -> Reply:
+        """Returns the profile of the candidate whose button was pressed."""
+        return features.who_candidate_reply(self.conn(), who, int(m["id"]), lang)
+
+    @on_button(r"f:(?P<id>\d{1,12}):(?P<rating>[ud])")
+    def feedback_button(self, who: Who, m: re.Match[str], lang: str, keyboard: object) -> Reply:
+        """Acknowledges a 👍/👎 press with a pop-up; the rating is stored and a later press changes it."""
+        return features.rate_reply(self.conn(), who, int(m["id"]), m["rating"] == "u", lang)
 
     @on_command("allow", admin=True)
     def allow_command(self, who: Who, args: str, lang: str) -> Reply:
@@ -481,6 +514,7 @@ class Conversation:
         log.info("ask: %d chars, follow-up %s, answered %s, %.0f ms", len(question), context is not None,
                  ans.answer is not None, (time.perf_counter() - started) * 1000)
         reply = answer_reply(ans, lang, notes)
+        reply = features.with_feedback(conn, who, question, ans, reply)  # 👍/👎, the answer logged
         if reply.shown:
             # The chat remembers the article the answer came from: a follow-up is about it, not
             # about the runners-up (which would compete with it for «ومتى وقعت؟»).

@@ -39,6 +39,9 @@ from typing import Any, TypeVar
 from telegram import (
     BotCommand,
     CallbackQuery,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
     LinkPreviewOptions,
     Message,
     MessageEntity,
@@ -53,6 +56,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -391,6 +395,35 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _serve(update, context, "", _call("callback", query.data or "", keyboard))
 
 
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers ``@bot words`` typed in any chat: the answer to a question with its source, then the
+    best matching articles (title, date, source, excerpt), to share there. Users who are not let in
+    get no results, only a button that opens the bot (which tells them how to ask for access)."""
+    query = update.inline_query
+    if query is None:
+        return
+    state = _state(context)
+    user = query.from_user
+    who = Who(user.id, user.id, user.language_code, "private", user.first_name)
+    log.info("inline query from user %s: %s", user.id,
+             loggable_text(query.query, log_messages=state.settings.debug_log_messages))
+    answer = await state.converse("inline", who, query.query or "")
+    results = [
+        InlineQueryResultArticle(
+            r.id, r.title, InputTextMessageContent(r.message_html, parse_mode=ParseMode.HTML,
+                                                   link_preview_options=NO_PREVIEW),
+            description=r.description, url=r.url,
+        )
+        for r in answer.results
+    ]
+    button = InlineQueryResultsButton(answer.refused, start_parameter="access") if answer.refused else None
+    try:
+        # is_personal: what a user may see depends on who they are (strangers get nothing).
+        await query.answer(results, cache_time=answer.cache_seconds, is_personal=True, button=button)
+    except BadRequest as exc:  # typed on: Telegram dropped the query before we answered
+        log.info("inline query not answered: %s", exc.message)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Logs the traceback, tells the user "Something went wrong; the admin has been notified." and
     sends the admins one line naming the error (never the message text)."""
@@ -475,6 +508,7 @@ def build_application(settings: Settings, db_path: str | Path | None = None, *,
     application.add_handler(MessageHandler(new_messages & filters.ChatType.PRIVATE & filters.Document.ALL,
                                            document_message))
     application.add_handler(CallbackQueryHandler(button))
+    application.add_handler(InlineQueryHandler(inline_query))
     application.add_error_handler(on_error)
     state.jobs.schedule(application)
     return application

@@ -26,6 +26,8 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("search", " <كلمات | words>", "ابحث في المقالات بالكلمات", "Search the articles by words"),
     ("latest", "", "أحدث المقالات", "The latest articles"),
     ("article", " <id>", "اعرض مقالا كاملا برقمه", "Show a whole article by its number"),
+    ("trend", " <كلمات | words>", "رسم بياني لتغطية موضوع عبر الزمن", "Chart of a topic's coverage over time"),
+    ("who", " <اسم | name>", "من هو هذا الشخص بحسب الأرشيف", "Who a person is, according to the archive"),
     ("allow", " <user_id>", "(للمشرفين) اسمح لمستخدم", "(admins) Let a user in"),
     ("deny", " <user_id>", "(للمشرفين) امنع مستخدما", "(admins) Shut a user out"),
     ("users", "", "(للمشرفين) قائمة المستخدمين", "(admins) List the users"),
@@ -418,6 +420,12 @@ TEXTS |= {
         "en": "Thanks! 👎 recorded; the maintainers will review this answer.",
     },
     "inline_answer": {"ar": "💡 الجواب: {answer}", "en": "💡 Answer: {answer}"},
+    "help_inline": {
+        "ar": "في أي محادثة: اكتب @{bot} ثم كلمات أو سؤالا لتختار مقالا أو جوابا وترسله هناك "
+        "(يفعّله المشرف مرة واحدة عند BotFather بالأمر /setinline).",
+        "en": "In any chat: type @{bot} and words or a question to pick an article or an answer and "
+        "share it there (the admin enables this once with BotFather's /setinline).",
+    },
     "inline_refused": {"ar": "هذا الأرشيف خاص", "en": "This archive is private"},
     "inline_refused_text": {
         "ar": "هذا الأرشيف خاص؛ اطلب من أحد المشرفين أن يسمح لك.",
@@ -484,6 +492,7 @@ def help_text(lang: str, *, bot_username: str | None = None,
         lines.append(f"/{command}{usage} — {ar if lang == 'ar' else en}")
     lines.append("")
     lines.append(t("help_groups", lang, bot=bot_username or "arshif_bot"))
+    lines.append(t("help_inline", lang, bot=bot_username or "arshif_bot"))
     return "\n".join(lines)
 
 
