@@ -245,7 +245,8 @@ _EN_ORD = r"(?:st|nd|rd|th)?"
 
 # One pattern per branch, most specific first (see the module docstring). Group names are local.
 _P_AR_DATE = _CONJ + (
-    rf"(?:(?P<wd>{_AR_WEEKDAY}){_OSP}[،,]?{_OSP}(?:الموافق{_SP})?)?"
+    # «يوم الثلاثاء 11 أغسطس», «صباح اليوم الأحد 9 أغسطس»: the day word and weekday belong to the date
+    rf"(?:(?:(?:(?:{_AR_TOD}{_SP})?{_ART}يوم|{_AR_TOD}){_SP})?(?P<wd>{_AR_WEEKDAY}){_OSP}[،,]?{_OSP}(?:الموافق{_SP})?)?"
     rf"(?:(?P<part>{_AR_PART}){_SP}(?:من{_SP})?)?"
     rf"(?:(?P<day>{_AR_DAYNUM}){_OSP}(?:من{_SP})?)?"
     rf"(?:(?P<shahr>{_CL}شهر){_SP})?"

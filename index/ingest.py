@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import store
-from .analysis import exact_terms_between, fold, is_arabic, normalize, terms_between
+from .analysis import exact_terms_between, fold, index_texts, is_arabic, normalize, terms_between
 from .dates import parse_date
 from .errors import IngestError
 from .facts import extract_facts
@@ -542,12 +542,11 @@ def prepare(raw: RawArticle, chash: str | None = None, known: Mapping[str, str] 
     names: list[tuple[str, str]] = []
     if _FACTS if facts is None else facts:
         fact_rows, names = extract_facts(raw.body, sentences, raw.published, _KNOWN if known is None else known)
+    title_terms, title_exact = index_texts(raw.title)
+    body_terms, body_exact = index_texts(raw.body)
     return store.PreparedArticle(
         title=raw.title, body=raw.body, content_hash=chash or content_hash(raw.title, raw.body),
-        title_terms=" ".join(terms_between(raw.title)),
-        body_terms=" ".join(terms_between(raw.body)),
-        title_exact=" ".join(exact_terms_between(raw.title)),
-        body_exact=" ".join(exact_terms_between(raw.body)),
+        title_terms=title_terms, body_terms=body_terms, title_exact=title_exact, body_exact=body_exact,
         passages=passages, facts=fact_rows, names=names,
         url=raw.url, published=raw.published, source=raw.source, author=raw.author,
         lang=raw.lang, ext_id=raw.ext_id, origin=raw.origin,

@@ -115,7 +115,8 @@ _ASKS_YEAR = re.compile(r"\b(?:عام|سنه|العام|السنه)\b|\byear\b")
 _WHICH_NOUN = re.compile(r"(?:^|\s)(?:و|ف)?(?:اي|ايه|ما|ماهي|ماهو|which|what)\s+(?:هي\s+|هو\s+)?(?:ال)?(\w+)")
 _NOUN_KINDS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset(fold(normalize(w)) for w in """شركة شركه منظمة منظمه مؤسسة مؤسسه جامعة جامعه حزب جمعية جمعيه هيئة
-        هيئه وكالة وكاله بنك مصرف فريق نادي صحيفة صحيفه company organization organisation university party
+        هيئه وكالة وكاله بنك مصرف فريق نادي صحيفة صحيفه جهة جهه جهات إدارة ادارة وزارة وزاره مجلس لجنة لجنه
+        محكمة محكمه دائرة دائره مجموعة مجموعه company organization organisation university party
         agency bank team club newspaper""".split()), "org"),
     (frozenset(fold(normalize(w)) for w in """شخص رجل امراة امرأة لاعب رئيس ملك ملكة وزير عالم كاتب مؤلف فنان
         person man woman player president king queen minister scientist writer author artist""".split()), "person"),

@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from . import spans, store
-from .analysis import fold, normalize, root, term, tokenize, words
-from .entities import extract_entities
+from .analysis import exact_family, exact_term, fold, normalize, root, term, tokenize, words
+from .entities import extract_entities, is_given_name
 from .models import Article
-from .question import _ASKS_YEAR, _KINDS_FOR, QuestionAnalysis, analyze_question
+from .question import _ASKS_YEAR, _KINDS_FOR, QuestionAnalysis, analyze_question, expected_kinds
 from .search import ranked_match
 from .segments import split_sentences
 
@@ -28,7 +28,7 @@ def retrieve_articles(conn: sqlite3.Connection, question: str, *, limit: int = 5
                       article_ids: Sequence[int] | None = None) -> list[int]:
     """Return the ids of the articles that best match a question, best first."""
     qa = analyze_question(question)
-    ranked = _rank(conn, qa.terms, limit=limit, article_ids=article_ids, roots=qa.roots)
+    ranked = _rank(conn, qa.terms, limit=limit, article_ids=article_ids, roots=qa.roots, words=qa.words)
     return [r.article_id for r in ranked]
 
 
@@ -36,6 +36,9 @@ def retrieve_articles(conn: sqlite3.Connection, question: str, *, limit: int = 5
 # BM25 finds the article; the best single sentence's share of the question's (idf-weighted)
 # words says whether one statement there answers it.
 RERANK_POOL = 8
+# A sentence word that shares only its stem with a question word («الكورية» for «كورونا», «العمل»
+# for «العملة») earns this share of the word's weight; its exact form (or an inflection) earns it all.
+STEM_ONLY_CREDIT = 1.0
 SENTENCE_WEIGHT = 1.0
 CONTEXT_BOOST = 0.3  # for the articles a chat was just shown
 ARTICLE_WEIGHT = 0.6  # a sentence's score includes its article's (normalised) rank score
@@ -50,8 +53,12 @@ class _Ranked:
 
 def _rank(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int,
           article_ids: Sequence[int] | None = None, roots: Sequence[tuple[str, str]] = (),
-          boost: Sequence[int] = ()) -> list[_Ranked]:
-    """Rank articles by BM25, then re-rank the best of them by their best sentence."""
+          boost: Sequence[int] = (), words: Sequence[str] = ()) -> list[_Ranked]:
+    """Rank articles by BM25, then re-rank the best of them by their best sentence.
+
+    ``words`` are the question's words as written: a sentence word matching one exactly (or one
+    of its inflections) counts fully, one sharing only the stem counts ``STEM_ONLY_CREDIT``.
+    """
     df = store.doc_freqs(conn, terms)  # once: for the query plan and for the idf weights
     match = ranked_match(conn, terms, df=df)
     if match is None:
@@ -68,10 +75,11 @@ def _rank(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int,
         return []
     top = max(-r["score"] for r in rows) or 1.0
     idf = _idf(conn, terms, df)
+    exact = _exact_families(words)
     ranked = []
     for r in rows:
         body = r["body"]
-        sentences = _score_sentences(body, r["id"], split_sentences(body), idf, roots)
+        sentences = _score_sentences(body, r["id"], split_sentences(body), idf, roots, exact)
         best = max((x.score for x in sentences), default=0.0)
         score = (-r["score"]) / top + SENTENCE_WEIGHT * best + (CONTEXT_BOOST if r["id"] in boost else 0.0)
         ranked.append(_Ranked(r["id"], score, sentences))
@@ -97,6 +105,7 @@ FACT_SENTENCES = 8
 # Typed facts count only in sentences that match the question nearly as well as the best one.
 TYPED_SENTENCE_RATIO = 0.8
 _NUMERIC = ("number", "money", "percent", "quantity")
+_NAMED_KINDS = ("person", "org", "place")
 
 
 def _idf(conn: sqlite3.Connection, terms: Sequence[str], df: Mapping[str, int]) -> dict[str, float]:
@@ -108,8 +117,17 @@ def _idf(conn: sqlite3.Connection, terms: Sequence[str], df: Mapping[str, int]) 
 ROOT_CREDIT = 0.8
 
 
+def _exact_families(words: Sequence[str]) -> dict[str, frozenset[str]]:
+    """Return each question word's index term → the exact terms of its own forms."""
+    out: dict[str, set[str]] = {}
+    for w in words:
+        out.setdefault(term(w), set()).update(exact_family(w))
+    return {t: frozenset(f) for t, f in out.items()}
+
+
 def _score_sentences(body: str, article_id: int, spans: list[tuple[int, int]], idf: dict[str, float],
-                     roots: Sequence[tuple[str, str]] = ()) -> list[_Sentence]:
+                     roots: Sequence[tuple[str, str]] = (),
+                     exact: Mapping[str, frozenset[str]] | None = None) -> list[_Sentence]:
     """Return sentences scored by the idf-weighted share of the question's words they hold."""
     out = []
     total = sum(idf.values()) or 1.0
@@ -120,7 +138,10 @@ def _score_sentences(body: str, article_id: int, spans: list[tuple[int, int]], i
         for w in words(body[s:e]):
             t = term(w)
             if t in idf:
-                matched[t] = idf[t]
+                family = exact.get(t) if exact else None
+                credit = idf[t] if family is None or exact_term(w) in family else STEM_ONLY_CREDIT * idf[t]
+                if credit > matched.get(t, 0.0):
+                    matched[t] = credit
             elif root_sets:
                 letters = set(w)
                 for rs, r, qt in root_sets:
@@ -143,6 +164,35 @@ def _known_names(conn: sqlite3.Connection) -> dict[str, str]:
         cached = (mark, store.known_names(conn))
         _KNOWN_CACHE[db] = cached
     return cached[1]
+
+
+# A "person" whose first word is a common word of the archive («حفل», «نظام», «بدلا») was read
+# after a role that named nobody («رعى أمير المنطقة حفل التخرج»): when the name was seen with a
+# role in fewer than NAME_SHARE_MIN of the articles holding that word, it is a plain span.
+NAME_SHARE_MIN = 0.02
+COMMON_DF_SHARE = 0.002  # "common": in at least this share of the archive's articles…
+COMMON_DF_MIN = 20  # …and at least this many
+
+
+def _demote_common_words(conn: sqlite3.Connection, candidates: list[spans.SpanCandidate]) -> None:
+    """Turn people named by a common word into plain spans (a frequency check over the archive)."""
+    firsts: dict[int, str] = {}
+    for c in candidates:
+        if c.kind == "person" and c.key:
+            ws = words(c.text)
+            if ws and not is_given_name(ws[0]):
+                firsts[id(c)] = term(ws[0])
+    if not firsts:
+        return
+    floor = max(COMMON_DF_MIN, COMMON_DF_SHARE * store.max_article_id(conn))
+    df = store.doc_freqs(conn, firsts.values())
+    common = {id(c) for c in candidates if id(c) in firsts and df.get(firsts[id(c)], 0) >= floor}
+    if not common:
+        return
+    seen = store.name_counts(conn, [c.key for c in candidates if id(c) in common])
+    for c in candidates:
+        if id(c) in common and seen.get(c.key, 0) < NAME_SHARE_MIN * df[firsts[id(c)]]:
+            c.kind, c.role = "span", None
 
 
 def _in_question(text: str, qterms: set[str]) -> bool:
@@ -227,7 +277,8 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
     terms = qa.terms
     if followup and scope:
         # A follow-up is about the articles just shown, in the order they were shown.
-        ranked = _rank(conn, terms, limit=len(scope), article_ids=scope, roots=qa.roots) if terms else []
+        ranked = (_rank(conn, terms, limit=len(scope), article_ids=scope, roots=qa.roots, words=qa.words)
+                  if terms else [])
         have = {r.article_id for r in ranked}
         bodies = store.get_articles(conn, [a for a in scope if a not in have])
         for a in scope:
@@ -235,7 +286,7 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
                 body = bodies[a].body
                 ranked.append(_Ranked(a, 0.0, _score_sentences(body, a, split_sentences(body), {})))
     else:
-        ranked = _rank(conn, terms, limit=6, article_ids=scope, roots=qa.roots, boost=boost)
+        ranked = _rank(conn, terms, limit=6, article_ids=scope, roots=qa.roots, boost=boost, words=qa.words)
     if not ranked:
         return None
     ids = [r.article_id for r in ranked]
@@ -263,14 +314,18 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
     focus = qa.terms[0] if qa.terms else None
     top_score = best[0].score if best else 0.0
     typed_by_ctx: list[tuple[spans.SentenceContext, list[spans.SpanCandidate]]] = []
+    # «أي جهة …؟», «ما الشركة …؟» name the kind asked for: a person or a place never answers them.
+    named = expected_kinds(qa) if qa.type == "what" else {}
     for rank, snt in enumerate(best):
         body = articles[snt.article_id].body
         ctx = spans.sentence_context(snt.article_id, snt.start, body[snt.start:snt.end], rank, snt.score, qterms,
                                      [r for r, _ in qa.roots])
         contexts[(snt.article_id, snt.start)] = ctx
         typed = [c for c in _fact_candidates(ctx, facts.get(snt.article_id, []), qa, known)
-                 if not _in_question(c.text, qterms)]
+                 if not _in_question(c.text, qterms)
+                 and not (named and c.kind in _NAMED_KINDS and c.kind not in named)]
         typed_by_ctx.append((ctx, typed))
+    _demote_common_words(conn, [c for _, typed in typed_by_ctx for c in typed])
     # Plain spans are the fallback of typed questions: skip them when a strong sentence holds a
     # fact of the asked type (they would lose to it anyway, and scoring them is most of the cost).
     has_typed = any(c.kind in kinds and ctx.score >= TYPED_SENTENCE_RATIO * top_score

@@ -14,6 +14,7 @@ XQuAD-ar measures them on unseen questions and articles. No model is downloaded 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from bisect import bisect_left, bisect_right
@@ -24,9 +25,13 @@ from importlib import resources
 
 from .analysis import STOPWORDS, Token, fold, normalize, root, tokenize
 
-__all__ = ["SpanCandidate", "candidate_spans", "features", "load_weights", "score"]
+__all__ = ["FEATURE_VERSION", "SpanCandidate", "candidate_spans", "features", "load_weights", "score"]
+
+log = logging.getLogger(__name__)
 
 MAX_SPAN = 6
+# Bump when ``features`` changes (names or meaning); weights of another version are refused.
+FEATURE_VERSION = 2
 # Characters that end a clause between two tokens: an answer rarely crosses them.
 _BOUNDARY = re.compile(r"[،,;:.!?؟()\[\]{}\n]|\s[-–—]\s")
 _QUOTE = re.compile("[\"«»“”']")
@@ -238,12 +243,19 @@ def features(c: SpanCandidate, ctx: SentenceContext, qtype: str, qterms: set[str
 
 @lru_cache(maxsize=1)
 def load_weights() -> Mapping[str, float]:
-    """Return the fitted weights (empty when the file is missing: every candidate scores 0)."""
+    """Return the fitted weights (empty when the file is missing or was fitted on other features:
+    then every candidate scores 0 and the answer rests on the type and sentence evidence)."""
     try:
         raw = (resources.files("arshif.index") / "data" / "span_weights.json").read_text(encoding="utf-8")
     except FileNotFoundError:
+        log.error("span weights: index/data/span_weights.json is missing; spans are not scored")
         return {}
-    return json.loads(raw)["weights"]
+    data = json.loads(raw)
+    if data.get("feature_version") != FEATURE_VERSION:
+        log.error("span weights: fitted on features version %s, this code computes version %s; refit with "
+                  "tests/bench/train_spans.py", data.get("feature_version"), FEATURE_VERSION)
+        return {}
+    return data["weights"]
 
 
 def score(feats: Mapping[str, float], weights: Mapping[str, float]) -> float:

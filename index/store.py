@@ -201,7 +201,7 @@ def _reindex(conn: sqlite3.Connection, *, batch: int = 500) -> None:
     """Fill articles_fts again from the stored articles (migration 5 recreates it with the exact
     columns). Runs inside the migration's transaction: an interrupted upgrade leaves the old index.
     """
-    from .analysis import exact_terms_between, terms_between
+    from .analysis import index_texts
 
     done, last = 0, 0
     while True:
@@ -209,11 +209,12 @@ def _reindex(conn: sqlite3.Connection, *, batch: int = 500) -> None:
                             (last, batch)).fetchall()
         if not rows:
             break
+        fts_rows = []
+        for article_id, title, body in rows:
+            (title_terms, title_exact), (body_terms, body_exact) = index_texts(title), index_texts(body)
+            fts_rows.append((article_id, title_terms, body_terms, title_exact, body_exact))
         conn.executemany(
-            "INSERT INTO articles_fts (rowid, title, body, title_exact, body_exact) VALUES (?,?,?,?,?)",
-            [(r[0], " ".join(terms_between(r[1])), " ".join(terms_between(r[2])),
-              " ".join(exact_terms_between(r[1])), " ".join(exact_terms_between(r[2]))) for r in rows],
-        )
+            "INSERT INTO articles_fts (rowid, title, body, title_exact, body_exact) VALUES (?,?,?,?,?)", fts_rows)
         done += len(rows)
         last = rows[-1][0]
         if done % 10_000 < batch:
@@ -565,6 +566,18 @@ def known_names(conn: sqlite3.Connection, limit: int = 200_000) -> dict[str, str
     """Return names learned from the archive (key → kind), most often seen first."""
     rows = conn.execute("SELECT key, kind FROM names ORDER BY seen DESC LIMIT ?", (limit,)).fetchall()
     return {r[0]: r[1] for r in rows}
+
+
+def name_counts(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, int]:
+    """Return how often each learned name was seen with a cue word (0 when never)."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    rows = conn.execute(
+        "SELECT key, seen FROM names WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(keys),)
+    ).fetchall()
+    found = {r[0]: r[1] for r in rows}
+    return {k: found.get(k, 0) for k in keys}
 
 
 def person_names(conn: sqlite3.Connection, *, after_id: int = 0) -> list[tuple[str, int]]:

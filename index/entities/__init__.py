@@ -22,6 +22,6 @@ from .doc import Entity
 from .extract import extract_entities
 from .gazetteer import load_places
 from .places import place_name
-from .tokens import entity_key
+from .tokens import entity_key, is_given_name
 
-__all__ = ["Entity", "entity_key", "extract_entities", "load_places", "place_name"]
+__all__ = ["Entity", "entity_key", "extract_entities", "is_given_name", "load_places", "place_name"]

@@ -83,12 +83,16 @@ def _number_at(doc: _Doc, i: int) -> tuple | None:
     if value is None:
         return None
     j = k
+    scale = value if f & SCALE else 0.0  # «مليون دولار»: the scale word is the number
     # a scale word: «3 ملايين», "1.2 billion", "$5m"
     if j + 1 < n and T[j + 1].flags & SCALE and not f & SCALE:
         sc = T[j + 1].norm
         if sc not in _SCALES_LATIN_ONLY_AFTER_MONEY or unit is not None or S[j + 1] == E[j]:
-            value = float(f"{value * (_SCALES.get(sc) or _SCALE_DUALS[sc] / 2):.12g}")
+            scale = _SCALES.get(sc) or _SCALE_DUALS[sc] / 2
+            value = float(f"{value * scale:.12g}")
             j += 1
+    if scale:
+        j, value = _and_smaller(doc, j, value, scale)
     k = j + 1
     if k + 1 < n and T[k].norm == "-" and S[k] == E[j] and E[k] == S[k + 1] and T[k + 1].flags & UNITW:
         k += 1  # "600-megawatt", "14-kilometre"
@@ -100,6 +104,30 @@ def _number_at(doc: _Doc, i: int) -> tuple | None:
     if unit is None and (not alone or (f & NUM and _is_date_part(doc, num, j))):
         return None
     return (start, j, 2, kind, S[start] + (off if start == num else 0), E[j], None, value, unit, None)
+
+
+def _and_smaller(doc: _Doc, j: int, value: float, scale: float) -> tuple[int, float]:
+    """«375 مليونا و526 ألف ريال», «186 ألفًا و823»: a smaller part after «و» continues the number.
+
+    Returns the new last token and value (unchanged when no such part follows).
+    """
+    T, S, E, n = doc.T, doc.S, doc.E, doc.n
+    k = j + 1
+    if k + 1 >= n or T[k].norm != "و" or not T[k + 1].flags & NUM or S[k + 1] - E[k] > 1:
+        return j, value
+    part = T[k + 1].value
+    end = k + 1
+    if part is None:
+        return j, value
+    if end + 1 < n and T[end + 1].flags & SCALE:
+        multiplier = _SCALES.get(T[end + 1].norm)
+        if multiplier is None:
+            return j, value
+        part *= multiplier
+        end += 1
+    if part >= scale:
+        return j, value  # «مليون و2 مليون»: two amounts, not one
+    return end, float(f"{value + part:.12g}")
 
 
 def _unit_after(doc: _Doc, j: int, k: int) -> tuple[str | None, str, int]:

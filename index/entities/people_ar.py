@@ -190,7 +190,8 @@ def _name_ar(doc: _Doc, k: int, def_first: bool = False, limit: int = 4) -> int:
     while j < n and parts < limit:
         t = T[j]
         f = t.flags
-        if not f & ARABIC or f & (STOP | PUNCT | NUM | NUMWORD | SCALE | UNITW | MONTH | PRON | VERBISH):
+        blocked = not f & ARABIC or f & (STOP | PUNCT | NUM | NUMWORD | SCALE | UNITW | MONTH | PRON | VERBISH)
+        if blocked and not (f & PRON and _family_name(doc, k, j, parts)):
             break
         if f & DEF and not t.norm.startswith("ال"):
             break  # «للموافقة», «بالجيش», «والوزير»
@@ -240,6 +241,21 @@ def _name_ar(doc: _Doc, k: int, def_first: bool = False, limit: int = 4) -> int:
     if parts == 1 and T[k].flags & (YAA | WAW) and not T[k].flags & GIVEN:
         return -1  # «ويستفيد»: a lone verb
     return last
+
+
+def _family_name(doc: _Doc, k: int, j: int, parts: int) -> bool:
+    """«أسامة سبيته إن …»: a family name shaped like a noun with a pronoun suffix («استقالته»).
+
+    Taken only as the second word after a common given name, with a clear boundary after it.
+    """
+    T = doc.T
+    f = T[j].flags
+    return (
+        parts == 1
+        and bool(T[k].flags & GIVEN)
+        and not f & (STOP | PUNCT | NUM | NUMWORD | SCALE | UNITW | MONTH | VERBISH | DEF | WAW)
+        and _boundary(doc, j + 1)
+    )
 
 
 def _person_after_cue(doc: _Doc, i: int) -> int:

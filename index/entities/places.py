@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .doc import Entity, _Doc
 from .gazetteer import _place_index, _place_table
-from .tables import _CITY_CUES, _EN_ORG_LINKS, _PLACE_VETO, _n
+from .tables import _CITY_CUES, _EN_ORG_LINKS, _MEDIA, _PLACE_VETO, _STATEMENT, _n
 from .tokens import (
     ARABIC,
     CAP,
@@ -19,6 +19,8 @@ from .tokens import (
     PCUE,
     PLACE,
     PLACECUE,
+    QUOTE,
+    SPEECH,
     STOP,
     UPPER,
 )
@@ -98,7 +100,34 @@ def _arabic_place_ok(doc: _Doc, i: int, form: str) -> bool:
     ):
         return False
     veto = _PLACE_VETO.get(form)
-    return not (veto and prev is not None and prev.norm in veto)
+    if veto and prev is not None and prev.norm in veto:
+        return False
+    return not _media_name(doc, i)
+
+
+def _media_name(doc: _Doc, i: int) -> bool:
+    """A newspaper or channel named like a place: «صحيفة الرياض», «قال لـ"الرياض"», «حديثه للمدينة».
+
+    The name follows a media word, or is quoted after the dative «لـ», or is glued to «لـ» right
+    after a speech verb or a statement noun: the paper the speaker talked to, not where.
+    """
+    T = doc.T
+    k = i - 1
+    quoted = k >= 0 and T[k].flags & QUOTE
+    if quoted:
+        k -= 1
+    if k < 0:
+        return False
+    prev = T[k]
+    if any(form in _MEDIA for _, form in prev.variants):
+        return True
+    dative = prev.norm == "ل" or (not quoted and T[i].norm.startswith("لل"))
+    if not dative:
+        return False
+    if quoted:
+        return True
+    speaker = T[k - 1] if prev.norm == "ل" and k > 0 else prev
+    return bool(speaker.flags & SPEECH) or any(form in _STATEMENT for _, form in speaker.variants)
 
 
 def _place_after_cue(doc: _Doc, i: int, index: dict) -> None:

@@ -105,6 +105,8 @@ _PLACE_CUES = _words(_PLACE["words"]["cues"])
 _PLACE_VETO: dict[str, frozenset[str]] = {_n(w): _words(block) for w, block in _PLACE["veto"].items()}
 _CITY_CUES = _words(_PLACE["words"]["city_cues"])
 _EXTRA_GENTILICS = _words(_PLACE["words"]["extra_gentilics"])
+_MEDIA = _words(_PLACE["words"]["media"])
+_STATEMENT = _words(_PLACE["words"]["statement"])
 
 # --- English --------------------------------------------------------------------------------
 _EN = _PERSON["english"]

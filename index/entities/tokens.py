@@ -332,3 +332,9 @@ def _lexical(word: str) -> bool:
 # needs ``entity_key``, hence the tokeniser, so it cannot be built before this module exists.
 _FIXED_FIRST: dict = {}
 _FIXED: dict = {}
+
+
+def is_given_name(word: str) -> bool:
+    """True for a common given name («أسامة») or a compound name part («عبد», «أبو»), any script form."""
+    t = _tok(word)
+    return bool(t.flags & (GIVEN | COMPOUND))

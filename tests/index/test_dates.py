@@ -444,3 +444,18 @@ def test_parse_date_bound(text: str, first: str, last: str) -> None:
 def test_parse_date_bound_errors(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_date_bound(text, end=False)
+
+
+# «يوم الثلاثاء 11 أغسطس» is one date: the weekday word belongs to the calendar date after it, so
+# no lone weekday (resolved to another day) competes with it.
+WEEKDAY_WITH_DATE = [
+    ("وقع الطرفان يوم الثلاثاء 11 أغسطس الاتفاقية", "يوم الثلاثاء 11 أغسطس", date(2015, 8, 11)),
+    ("وصل الوفد صباح اليوم الأحد 9 أغسطس", "صباح اليوم الأحد 9 أغسطس", date(2015, 8, 9)),
+    ("تبدأ الدراسة يوم الأحد، 23 أغسطس", "يوم الأحد، 23 أغسطس", date(2015, 8, 23)),
+]
+
+
+@pytest.mark.parametrize(("text", "phrase", "day"), WEEKDAY_WITH_DATE)
+def test_weekday_word_joins_the_date(text: str, phrase: str, day: date) -> None:
+    found = extract_dates(text, date(2015, 8, 9))
+    assert [(m.text, m.value) for m in found] == [(phrase, day)]

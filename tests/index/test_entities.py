@@ -438,3 +438,64 @@ def test_known_mapping_may_grow_between_calls() -> None:
 )
 def test_english_people_named_as_the_subject_of_a_speech_verb(sentence: str, people: list[str]) -> None:
     assert [e.text for e in extract_entities(sentence) if e.kind == "person"] == people
+
+
+# --- issue 10: the failure types of real news, one table each ----------------------------------
+
+# A family name shaped like a noun with a pronoun suffix («سبيته», «شحاته») after a given name.
+FULL_NAMES = [
+    ("وقال قائد الدوريات العقيد أسامة سبيته إن الطريق أغلق", "أسامة سبيته"),
+    ("أوضح مدير المستشفى الدكتور أحمد شحاته أن المصابين بخير", "أحمد شحاته"),
+    ("قال العميد وليد بركاته، قائد المنطقة، إن الهدوء عاد", "وليد بركاته"),
+    ("وأكد مدير عام التعليم الدكتور أحمد حكمت الله أن الدراسة تبدأ الأحد", "أحمد حكمت الله"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), FULL_NAMES)
+def test_names_are_not_cut_short(text: str, name: str) -> None:
+    ents = extract_entities(text)
+    _check_spans(text, ents)
+    assert [e.text for e in ents if e.kind == "person"] == [name]
+
+
+# Newspapers named like places: the paper a speaker talked to is not where things happened.
+MEDIA = [
+    ('وقال مدير المشروع لـ"الرياض" إن العمل بدأ في جدة', ["جدة"]),
+    ("وأوضح في تصريح لـ«المدينة» أن الموقع جاهز", []),
+    ("ذكرت صحيفة الوطن أن الحريق اندلع في أبها", ["أبها"]),
+    ("وأضاف في حديثه للرياض أن المشروع تأخر", []),
+    ("وصل الوفد إلى الرياض أمس", ["الرياض"]),
+    ('وعاد الفريق إلى "الرياض" مساء الخميس', ["الرياض"]),
+]
+
+
+@pytest.mark.parametrize(("text", "places"), MEDIA)
+def test_newspaper_names_are_not_places(text: str, places: list[str]) -> None:
+    assert [e.text for e in extract_entities(text) if e.kind == "place"] == places
+
+
+# Compound Arabic numbers: a smaller part joined by «و» belongs to the same number.
+COMPOUND_NUMBERS = [
+    ("بلغت قيمة العقد 412 مليونا و318 ألف ريال", "412 مليونا و318 ألف ريال", 412_318_000, "SAR"),
+    ("بلغ عدد المعتمرين 274 ألفًا و615 معتمرا", "274 ألفًا و615 معتمرا", 274_615, "person"),
+    ("وصل عدد الطلاب إلى 3 ملايين و200 ألف طالب", "3 ملايين و200 ألف طالب", 3_200_000, "person"),
+    ("خصصت الحكومة مليارين و500 مليون دولار", "مليارين و500 مليون دولار", 2_500_000_000, "USD"),
+    ("ارتفع العدد إلى 96 ألفا و 40", "96 ألفا و 40", 96_040, None),
+]
+
+
+@pytest.mark.parametrize(("text", "span", "value", "unit"), COMPOUND_NUMBERS)
+def test_compound_numbers_are_read_whole(text: str, span: str, value: float, unit: str | None) -> None:
+    ents = [e for e in extract_entities(text) if e.kind in ("number", "money", "quantity")]
+    assert [(e.text, e.value, e.unit) for e in ents] == [(span, value, unit)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "يتراوح السعر بين 5 آلاف و10 آلاف ريال",  # two amounts: the second is not smaller
+        "وزع 150 ألف وجبة و20 ألف سلة غذائية",  # a counted noun ends the first number
+    ],
+)
+def test_two_amounts_stay_two(text: str) -> None:
+    assert len([e for e in extract_entities(text) if e.kind in ("number", "money", "quantity")]) == 2
