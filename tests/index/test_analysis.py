@@ -7,9 +7,17 @@ import sqlite3
 
 import pytest
 from arshif.index.analysis import (
+    _FAST_WORD_RE,
+    _WORD_RE,
+    EXACT_MARK,
     analyze,
     analyze_text,
+    exact_family,
+    exact_form,
+    exact_term,
+    exact_terms_between,
     fold,
+    index_texts,
     is_arabic,
     normalize,
     normalize_with_map,
@@ -290,3 +298,46 @@ def test_normalize_with_map_points_back_to_the_original(text: str) -> None:
 )
 def test_is_arabic(text: str, expected: bool) -> None:
     assert is_arabic(text) is expected
+
+
+# --- exact terms (issue 12) -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "form"),
+    [
+        ("العملة", "عمله"), ("والعملات", "عملات"), ("بالعملة", "عمله"), ("للعملة", "عمله"),
+        ("كورونا", "كورونا"), ("بكورونا", "بكورونا"),  # one-letter proclitics stay (queries add them)
+        ("الكوري", "كوري"), ("المدين", "مدين"), ("المدينة", "مدينه"), ("الله", "الله"),
+        ("وُقِّعت", "وقعت"), ("Running", "running"), ("٢٠١٥", "2015"),
+    ],
+)
+def test_exact_form(word: str, form: str) -> None:
+    assert exact_form(word) == form
+    assert exact_term(word) == EXACT_MARK + form
+
+
+@pytest.mark.parametrize(
+    ("word", "member", "expected"),
+    [
+        ("العملة", "بالعملات", True), ("العملة", "عملتها", True), ("العملة", "العمل", False),
+        ("العمل", "العملة", False), ("المدين", "المدينة", False), ("المدينة", "مدينتين", True),
+        ("كورونا", "لكورونا", True), ("كورونا", "الكوري", False), ("الكوري", "الكورية", True),
+        ("الكوري", "كوريا", False), ("السياسة", "السياسي", False), ("الشركة", "الشرك", False),
+    ],
+)
+def test_exact_family(word: str, member: str, expected: bool) -> None:
+    assert (exact_term(member) in exact_family(word)) is expected
+    assert exact_term(word) in exact_family(word) and exact_term(word) in exact_family(word, inflections=False)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from("اب ـًٌٍَُِّْ٠a_.\u0610\u06d6x1"), max_size=30))
+def test_fast_word_regex_finds_the_same_words(text: str) -> None:
+    if "_" not in text:
+        assert [m.span() for m in _FAST_WORD_RE.finditer(text)] == [m.span() for m in _WORD_RE.finditer(text)]
+    stems, exacts = index_texts(text)
+    assert stems == " ".join(terms_between(text))
+    assert exacts == " ".join(exact_terms_between(text))
+    assert len(exacts.split()) == len(tokenize(text))
+    assert len(_fts5_tokens(exacts.split())) == len(exacts.split())
