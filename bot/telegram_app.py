@@ -518,7 +518,7 @@ def run(settings: Settings, db_path: str | Path | None = None) -> None:
     """Serves until SIGINT/SIGTERM: long polling by default, a webhook when ARSHIF_WEBHOOK_URL is set."""
     application = build_application(settings, db_path)
     if settings.webhook_mode:
-        serve_webhook(application, settings)
+        serve_webhook(application, settings, db_path or settings.db)
         return
     log.info("arshif bot polling for updates (database %s)", db_path or settings.db)
     try:

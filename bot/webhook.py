@@ -1,118 +1,155 @@
-"""Webhook mode: a small HTTP/1.1 server that hands Telegram's updates to the Application.
+"""Webhook mode on an established server: starlette routes behind uvicorn, fed to the Application.
 
-Why our own server: python-telegram-bot's ``run_webhook`` needs tornado, which we do not install,
-and it cannot serve a health endpoint beside the webhook. This one is stdlib asyncio and serves:
+This is python-telegram-bot's documented custom-webhook pattern (its ``customwebhookbot`` example):
+the Application is initialised and started by hand, a starlette app puts each posted update on
+``application.update_queue``, and a ``uvicorn.Server`` serves it on the same event loop. It serves:
 
 - ``POST /<path of ARSHIF_WEBHOOK_URL>`` with ``X-Telegram-Bot-Api-Secret-Token`` equal to the
-  secret → 200, and the body becomes a ``telegram.Update`` on ``application.update_queue``.
-  A missing or wrong secret → 403; a body that is not a JSON update → 400; over ``MAX_BODY`` → 413.
-- ``GET /healthz`` (``Settings.health_path``) → 200 ``{"status": "ok", "schema_version": …,
+  secret → 200, and the body becomes a ``telegram.Update``. A missing or wrong secret → 403 (the
+  body is never read); a body that is not a JSON update → 400; over ``MAX_BODY`` → 413.
+- ``GET``/``HEAD /healthz`` (``Settings.health_path``) → 200 ``{"status": "ok", "schema_version": …,
   "articles": …}`` when the database opens at the current schema, else 503.
-- anything else → 404 (405 for a known path with the wrong method).
+- anything else → 404 (405 for a known path with the wrong method); every error body is
+  ``{"error": "<one short reason>"}``.
+
+Staying up when clients misbehave (tests/bench/bench_webhook_idle.py holds 1,100 idle connections
+against an open-file limit of 1024):
+
+- At start the soft open-file limit is raised to the hard one (``raise_fd_limit``).
+- Connections are capped (``connection_cap``: under the open-file limit, leaving room for the
+  database, the Bot API client and the engine processes). A connection that would go over the cap
+  closes the oldest idle one (no request in progress), so idle or slow clients can never use up
+  the descriptors that Telegram's next post and /healthz need.
+- A connection that sends no request within ``FIRST_REQUEST_TIMEOUT`` is closed (uvicorn's own
+  keep-alive timeout starts only after a first response); kept-alive ones close after
+  ``KEEP_ALIVE_TIMEOUT`` idle seconds.
+- At most ``MAX_IN_FLIGHT`` requests are handled at once; more get 503.
+- If descriptors run out anyway, asyncio logs "socket.accept() out of system resource" once a
+  second for as long as it lasts; ``AcceptErrorFilter`` lets one through per minute with the count
+  of those it held back.
 
 TLS is the reverse proxy's job (deploy/README.md): Telegram only posts to https URLs. Without
 ``ARSHIF_WEBHOOK_SECRET`` a random secret is generated at each start and given to Telegram by
-``setWebhook``; its value is never logged. Error responses close the connection, so a refused
-request's body is never read; accepted ones keep it open (Telegram reuses connections).
+``setWebhook``; its value is never logged.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
+import resource
 import secrets
 import signal
+import socket
 import sqlite3
-from dataclasses import dataclass
+import time
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+import uvicorn
 from arshif.index import store
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .config import Settings
 from .logs import RedactingFilter
 
-__all__ = ["WEBHOOK_KEY", "WebhookError", "WebhookServer", "run_webhook_server", "serve_webhook"]
+__all__ = [
+    "MAX_BODY",
+    "SECRET_HEADER",
+    "WEBHOOK_KEY",
+    "AcceptErrorFilter",
+    "WebhookError",
+    "WebhookServer",
+    "connection_cap",
+    "health_figures",
+    "raise_fd_limit",
+    "run_webhook_server",
+    "serve_webhook",
+]
 
 log = logging.getLogger(__name__)
 
-STATE_KEY = "arshif"  # bot.telegram_app.STATE_KEY; not imported, telegram_app imports this module
 WEBHOOK_KEY = "arshif_webhook"  # bot_data entry holding the running WebhookServer (its port, for tests)
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 SECRET_BYTES = 32  # token_urlsafe(32): 43 characters, within setWebhook's 1-256 of A-Z a-z 0-9 _ -
 
 MAX_BODY = 1024 * 1024  # Telegram's updates are a few kB; a message with every field is far below this
-MAX_HEAD_BYTES = 16 * 1024  # request line and headers together
-MAX_HEADERS = 100
-IDLE_TIMEOUT = 75.0  # seconds a kept-alive connection may wait for its next request
-HEAD_TIMEOUT = 10.0  # seconds to send the headers once the request line arrived (slow clients)
+DRAIN_LIMIT = 4 * MAX_BODY  # a too-large body up to this is read and dropped, so the client sees the 413
+MAX_IN_FLIGHT = 64  # requests handled at once (Telegram opens at most 100 connections, 40 by default)
+FIRST_REQUEST_TIMEOUT = 10.0  # seconds a new connection has to send its first request
+KEEP_ALIVE_TIMEOUT = 30  # seconds a kept-alive connection may wait for its next request
 BODY_TIMEOUT = 30.0
 HEALTH_TIMEOUT = 10.0
-SHUTDOWN_GRACE = 5.0  # seconds in-flight requests get to finish at shutdown
+SHUTDOWN_GRACE = 5  # seconds in-flight requests get to finish at shutdown
+RESERVED_FDS = 256  # descriptors kept for everything but webhook connections
+MAX_CONNECTIONS = 1000  # never more than this, whatever the open-file limit
+ACCEPT_ERROR_EVERY = 60.0  # seconds between two logged "out of system resource" accept errors
 
 
 class WebhookError(Exception):
     """Raised when webhook mode cannot start (port taken, Telegram refused the URL); one sentence."""
 
 
-class _HttpError(Exception):
-    """An error response: status and a short reason for the JSON body (never user data)."""
-
-    def __init__(self, status: HTTPStatus, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class _Head:
-    """A request's line and headers (names lower-cased, repeats joined with ", ")."""
-
-    method: str
-    path: str
-    version: str
-    headers: dict[str, str]
-
-    @property
-    def keep_alive(self) -> bool:
-        """True when the client wants the connection kept (HTTP/1.1 unless "Connection: close")."""
-        tokens = {t.strip().lower() for t in self.headers.get("connection", "").split(",")}
-        if self.version == "HTTP/1.0":
-            return "keep-alive" in tokens
-        return "close" not in tokens
+def raise_fd_limit() -> tuple[int, int]:
+    """Raises the soft open-file limit to the hard one; returns (soft, hard) as they are now."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError) as exc:  # some containers refuse; the cap below still holds
+            log.info("cannot raise the open-file limit from %s to %s: %s", soft, hard, exc)
+    return soft, hard
 
 
-@dataclass(frozen=True)
-class _Response:
-    status: HTTPStatus
-    body: bytes = b""
-    content_type: str = "application/json"
-    keep_alive: bool = True
-    allow: str | None = None
+def connection_cap(soft_limit: int | None = None) -> int:
+    """Returns how many webhook connections may be open at once under the open-file limit."""
+    if soft_limit is None:
+        soft_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft_limit == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(16, min(MAX_CONNECTIONS, soft_limit - RESERVED_FDS, soft_limit * 3 // 4))
 
 
-def _json_response(status: HTTPStatus, payload: dict[str, Any], *, keep_alive: bool = True) -> _Response:
-    return _Response(status, json.dumps(payload).encode(), keep_alive=keep_alive)
+class AcceptErrorFilter(logging.Filter):
+    """Lets one "socket.accept() out of system resource" record through per ``every`` seconds.
 
+    The first one passes at once; the next one that passes says how many were held back. Other
+    records pass untouched. Put on the ``asyncio`` logger, where the event loop reports them.
+    """
 
-def _error(exc: _HttpError, allow: str | None = None) -> _Response:
-    """Returns an error response; it closes the connection, as its body may not have been read."""
-    return _Response(exc.status, json.dumps({"error": exc.reason}).encode(), keep_alive=False, allow=allow)
+    MESSAGE = "socket.accept() out of"
 
+    def __init__(self, every: float = ACCEPT_ERROR_EVERY) -> None:
+        super().__init__()
+        self.every = every
+        self.last = float("-inf")
+        self.held = 0
 
-def database_path(application: Application, settings: Settings) -> str | Path:
-    """Returns the database the bot's handlers use (the path given to build_application, else ARSHIF_DB)."""
-    state = application.bot_data.get(STATE_KEY)
-    conv = getattr(state, "conv", None)
-    return getattr(conv, "db_path", None) or settings.db
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(self.MESSAGE):
+            return True
+        now = time.monotonic()
+        if now - self.last < self.every:
+            self.held += 1
+            return False
+        self.last = now
+        if self.held:
+            record.msg = f"{record.msg} ({self.held} more in the last {self.every:.0f} s not logged)"
+            self.held = 0
+        record.exc_info = None  # the traceback says nothing the message does not
+        return True
 
 
 def health_figures(db_path: str | Path) -> dict[str, Any]:
@@ -138,240 +175,196 @@ def health_figures(db_path: str | Path) -> dict[str, Any]:
     return {"status": "ok", "schema_version": version, "articles": articles}
 
 
+def _error(status: HTTPStatus, reason: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": reason}, status_code=status, headers=headers)
+
+
+class _Connections:
+    """The open connections in the order they came, so the oldest idle one can be closed first."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.open: dict[H11Protocol, None] = {}
+        self.evicted = 0
+
+    def opened(self, conn: H11Protocol) -> None:
+        self.open[conn] = None
+        if len(self.open) <= self.cap:
+            return
+        for other in self.open:
+            if other is not conn and (other.cycle is None or other.cycle.response_complete):
+                other.transport.close()
+                self.open.pop(other, None)
+                self.evicted += 1
+                if self.evicted in (1, 10, 100) or self.evicted % 1000 == 0:
+                    log.warning("webhook: %d connections open, the cap; closed the oldest idle one "
+                                "(%d so far)", self.cap, self.evicted)
+                return
+
+    def closed(self, conn: H11Protocol) -> None:
+        self.open.pop(conn, None)
+
+
+def _protocol_class(connections: _Connections) -> type[H11Protocol]:
+    """Returns uvicorn's HTTP/1.1 protocol with the connection cap and a first-request deadline."""
+
+    class Protocol(H11Protocol):
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            connections.opened(self)
+            # uvicorn arms its keep-alive timer only after a response: arm it for the first request
+            # too (data_received disarms it), so a connection that never speaks is closed.
+            self.timeout_keep_alive_task = self.loop.call_later(FIRST_REQUEST_TIMEOUT,
+                                                                self.timeout_keep_alive_handler)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            connections.closed(self)
+            super().connection_lost(exc)
+
+    return Protocol
+
+
+class _Server(uvicorn.Server):
+    """uvicorn.Server without its signal handling: ``serve_webhook`` owns SIGINT/SIGTERM."""
+
+    def capture_signals(self):  # type: ignore[override]
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
 class WebhookServer:
     """The HTTP side of webhook mode: listens, checks the secret, queues updates, answers /healthz."""
 
-    def __init__(self, application: Application, settings: Settings, secret: str) -> None:
+    def __init__(self, application: Application, settings: Settings, secret: str,
+                 db_path: str | Path | None = None) -> None:
         self.application = application
         self.settings = settings
         self.webhook_path = "/" + settings.webhook_path
         self.health_path = settings.health_path
         self._secret = secret.encode()
-        self.db_path = database_path(application, settings)
-        self._server: asyncio.Server | None = None
-        self._connections: dict[asyncio.Task[None], bool] = {}  # task → busy with a request
+        self.db_path = db_path or settings.db
         self.updates_accepted = 0
+        self.in_flight = 0
         self.port = settings.port
+        self.connections = _Connections(connection_cap())
+        self._server: _Server | None = None
+        self._socket: socket.socket | None = None
+        self.app = Starlette(
+            routes=[Route(self.webhook_path, self._webhook, methods=["POST"]),
+                    Route(self.health_path, self._health, methods=["GET"])],
+            exception_handlers={404: self._not_found, 405: self._not_allowed},
+        )
 
     async def start(self) -> None:
         """Starts listening on settings.listen:settings.port (port 0 picks a free one: see ``port``)."""
-        host = self.settings.listen or None
+        host = self.settings.listen or "0.0.0.0"
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         try:
-            self._server = await asyncio.start_server(self._serve, host, self.settings.port, limit=MAX_HEAD_BYTES)
+            sock = socket.create_server((host, self.settings.port), family=family, backlog=2048)
         except OSError as exc:
             raise WebhookError(
                 f"cannot listen on {self.settings.listen}:{self.settings.port} ({exc.strerror or exc}); "
                 "set ARSHIF_LISTEN/ARSHIF_PORT (--listen/--port) to a free address"
             ) from exc
-        self.port = self._server.sockets[0].getsockname()[1]
+        config = uvicorn.Config(
+            self.app, http=_protocol_class(self.connections), lifespan="off", log_config=None,
+            access_log=False, server_header=False, timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE, backlog=2048,
+        )
+        config.load()
+        server = _Server(config)
+        server.lifespan = config.lifespan_class(config)  # "off": what uvicorn's own serve() sets up first
+        self._server, self._socket = server, sock
+        await server.startup(sockets=[sock])
+        self.port = sock.getsockname()[1]
 
     async def close(self) -> None:
-        """Stops listening, drops idle connections and gives requests in flight SHUTDOWN_GRACE seconds."""
+        """Stops listening, closes idle connections and gives requests in flight SHUTDOWN_GRACE seconds."""
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.close()
-        for task, busy in list(self._connections.items()):
-            if not busy:
-                task.cancel()
-        busy_tasks = list(self._connections)
-        if busy_tasks:
-            _done, pending = await asyncio.wait(busy_tasks, timeout=SHUTDOWN_GRACE)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*busy_tasks, return_exceptions=True)
-        await server.wait_closed()
-
-    # --- connections ------------------------------------------------------------------------------
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._connections[task] = False
-        peer = writer.get_extra_info("peername")
-        try:
-            while True:
-                try:
-                    head = await self._read_head(reader)
-                except _HttpError as exc:
-                    await self._send(writer, _error(exc), close=True)
-                    return
-                if head is None:
-                    return
-                self._connections[task] = True
-                response = await self._respond(head, reader, writer, peer)
-                keep = response.keep_alive and head.keep_alive
-                await self._send(writer, response, head_only=head.method == "HEAD", close=not keep)
-                log.debug("%s %s → %s", head.method, self._route_name(head.path), response.status.value)
-                if not keep:
-                    return
-                self._connections[task] = False
-        except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
-            pass  # the client went away or stalled: nothing to answer
-        except asyncio.CancelledError:
-            pass  # shutdown
-        except Exception:
-            log.exception("webhook connection failed")
-        finally:
-            self._connections.pop(task, None)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-
-    async def _read_head(self, reader: asyncio.StreamReader) -> _Head | None:
-        """Returns the next request's head, or None when the client closed the connection."""
-        try:
-            line = await asyncio.wait_for(reader.readline(), IDLE_TIMEOUT)
-        except (ValueError, asyncio.LimitOverrunError) as exc:
-            raise _HttpError(HTTPStatus.REQUEST_URI_TOO_LONG, "request line too long") from exc
-        if not line.endswith(b"\n"):
-            return None
-        parts = line.decode("latin-1").split()
-        if len(parts) != 3 or parts[2] not in ("HTTP/1.1", "HTTP/1.0"):
-            raise _HttpError(HTTPStatus.BAD_REQUEST, "not an HTTP/1.1 request")
-        method, target, version = parts
-        headers: dict[str, str] = {}
-        size, count = len(line), 0
-        async with asyncio.timeout(HEAD_TIMEOUT):
-            while True:
-                try:
-                    raw = await reader.readline()
-                except (ValueError, asyncio.LimitOverrunError) as exc:
-                    raise _HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "header too long") from exc
-                size, count = size + len(raw), count + 1
-                if size > MAX_HEAD_BYTES or count > MAX_HEADERS:
-                    raise _HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers too large")
-                if raw in (b"\r\n", b"\n"):
-                    break
-                if not raw.endswith(b"\n"):
-                    raise asyncio.IncompleteReadError(raw, None)
-                name, colon, value = raw.decode("latin-1").partition(":")
-                if not colon or not name.strip():
-                    raise _HttpError(HTTPStatus.BAD_REQUEST, "malformed header")
-                key, value = name.strip().lower(), value.strip()
-                headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        return _Head(method.upper(), urlsplit(target).path or "/", version, headers)
-
-    async def _read_body(self, head: _Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bytes:
-        """Returns the request body (Content-Length or chunked), refusing more than MAX_BODY bytes."""
-        encoding = head.headers.get("transfer-encoding", "").strip().lower()
-        length = head.headers.get("content-length")
-        if encoding and encoding != "chunked":
-            raise _HttpError(HTTPStatus.NOT_IMPLEMENTED, "only chunked transfer encoding is supported")
-        if not encoding:
-            if length is None:
-                raise _HttpError(HTTPStatus.LENGTH_REQUIRED, "Content-Length required")
-            if not length.strip().isdigit():
-                raise _HttpError(HTTPStatus.BAD_REQUEST, "bad Content-Length")
-            if int(length) > MAX_BODY:
-                raise _HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body over {MAX_BODY} bytes")
-        if head.headers.get("expect", "").lower() == "100-continue":
-            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # curl waits for this before a large body
-            await writer.drain()
-        async with asyncio.timeout(BODY_TIMEOUT):
-            if not encoding:
-                return await reader.readexactly(int(length or 0))
-            return await self._read_chunked(reader)
-
-    @staticmethod
-    async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-        body = bytearray()
-        while True:
-            size_line = (await reader.readline()).split(b";", 1)[0].strip()
-            try:
-                size = int(size_line, 16)
-            except ValueError as exc:
-                raise _HttpError(HTTPStatus.BAD_REQUEST, "bad chunk size") from exc
-            if size < 0 or len(body) + size > MAX_BODY:
-                raise _HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body over {MAX_BODY} bytes")
-            if size == 0:
-                while (await reader.readline()).strip():  # trailers, if any
-                    pass
-                return bytes(body)
-            body.extend(await reader.readexactly(size))
-            await reader.readexactly(2)  # the CRLF after each chunk
-
-    @staticmethod
-    async def _send(writer: asyncio.StreamWriter, response: _Response, *, head_only: bool = False,
-                    close: bool = False) -> None:
-        lines = [
-            f"HTTP/1.1 {response.status.value} {response.status.phrase}",
-            f"Content-Length: {len(response.body)}",
-            "Connection: close" if close else "Connection: keep-alive",
-            "Cache-Control: no-store",
-        ]
-        if response.body:
-            lines.append(f"Content-Type: {response.content_type}")
-        if response.allow:
-            lines.append(f"Allow: {response.allow}")
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        if response.body and not head_only:
-            writer.write(response.body)
-        await writer.drain()
+        if server is not None:
+            await server.shutdown(sockets=[self._socket] if self._socket else None)
 
     # --- routes -----------------------------------------------------------------------------------
 
-    def _route_name(self, path: str) -> str:
-        """Names the route for logs: the webhook path may be chosen to be hard to guess, so not shown."""
-        if path == self.webhook_path:
-            return "<webhook>"
-        return path if path == self.health_path else "<other>"
-
-    async def _respond(self, head: _Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                       peer: object) -> _Response:
-        if head.path == self.webhook_path and head.method == "POST":
-            try:
-                return await self._webhook(head, reader, writer, peer)
-            except _HttpError as exc:
-                return _error(exc)
-        if head.path == self.health_path and head.method in ("GET", "HEAD"):
-            response = await self._health()
-            # A GET carrying a body would leave it unread on the connection: do not reuse it.
-            has_body = head.headers.get("content-length", "0").strip() not in ("", "0")
-            if has_body or "transfer-encoding" in head.headers:
-                return _Response(response.status, response.body, keep_alive=False)
-            return response
-        if head.path == self.webhook_path:
-            return _error(_HttpError(HTTPStatus.METHOD_NOT_ALLOWED, "use POST"), allow="POST")
-        if head.path == self.health_path:
-            return _error(_HttpError(HTTPStatus.METHOD_NOT_ALLOWED, "use GET"), allow="GET, HEAD")
-        return _error(_HttpError(HTTPStatus.NOT_FOUND, "not found"))
-
-    async def _webhook(self, head: _Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                       peer: object) -> _Response:
+    async def _webhook(self, request: Request) -> Response:
         """Checks the secret before reading the body, then queues the update and answers 200."""
-        given = head.headers.get(SECRET_HEADER)
+        given = request.headers.get(SECRET_HEADER)
         if given is None or not hmac.compare_digest(given.encode("latin-1"), self._secret):
-            log.warning("webhook request from %s refused: %s secret token", peer,
-                        "missing" if given is None else "wrong")
-            raise _HttpError(HTTPStatus.FORBIDDEN, "wrong or missing secret token")
-        body = await self._read_body(head, reader, writer)
+            log.warning("webhook request from %s refused: %s secret token",
+                        request.client.host if request.client else "?", "missing" if given is None else "wrong")
+            return _error(HTTPStatus.FORBIDDEN, "wrong or missing secret token")
+        if self.in_flight >= MAX_IN_FLIGHT:
+            return _error(HTTPStatus.SERVICE_UNAVAILABLE, "busy; try again")
+        self.in_flight += 1
+        try:
+            return await self._take_update(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _take_update(self, request: Request) -> Response:
+        declared = request.headers.get("content-length")
+        if declared is not None and not declared.strip().isdigit():
+            return _error(HTTPStatus.BAD_REQUEST, "bad Content-Length")
+        try:
+            async with asyncio.timeout(BODY_TIMEOUT):
+                if declared is not None and int(declared) > MAX_BODY:
+                    return await self._too_large(request, int(declared))
+                body = bytearray()
+                async for chunk in request.stream():
+                    body.extend(chunk)
+                    if len(body) > MAX_BODY:
+                        return await self._too_large(request, len(body))
+        except TimeoutError:
+            return _error(HTTPStatus.REQUEST_TIMEOUT, "the body took too long")
+        except ClientDisconnect:
+            return Response(status_code=HTTPStatus.BAD_REQUEST)
         try:
             data = json.loads(body)
-        except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or absurdly nested
-            raise _HttpError(HTTPStatus.BAD_REQUEST, "the body is not JSON") from exc
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or absurdly nested
+            return _error(HTTPStatus.BAD_REQUEST, "the body is not JSON")
         if not isinstance(data, dict):
-            raise _HttpError(HTTPStatus.BAD_REQUEST, "the body is not a JSON object")
+            return _error(HTTPStatus.BAD_REQUEST, "the body is not a JSON object")
         try:
             update = Update.de_json(data, self.application.bot)
         except Exception as exc:  # a malformed update can fail in many ways inside PTB
             log.warning("webhook body is not a Telegram update (%s)", type(exc).__name__)
-            raise _HttpError(HTTPStatus.BAD_REQUEST, "the body is not a Telegram update") from exc
+            update = None
         if update is None:
-            raise _HttpError(HTTPStatus.BAD_REQUEST, "the body is not a Telegram update")
+            return _error(HTTPStatus.BAD_REQUEST, "the body is not a Telegram update")
         await self.application.update_queue.put(update)
         self.updates_accepted += 1
-        return _Response(HTTPStatus.OK)
+        return Response(status_code=HTTPStatus.OK)
 
-    async def _health(self) -> _Response:
+    async def _too_large(self, request: Request, seen: int) -> Response:
+        """Answers 413; a body not too far over is read and dropped first, so the client, still
+        sending, gets the answer instead of a reset connection."""
+        if seen <= DRAIN_LIMIT:
+            async for chunk in request.stream():
+                seen += len(chunk)
+                if seen > DRAIN_LIMIT:
+                    break
+        return _error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body over {MAX_BODY} bytes",
+                      headers={"Connection": "close"})
+
+    async def _health(self, request: Request) -> Response:
         try:
             figures = await asyncio.wait_for(asyncio.to_thread(health_figures, self.db_path), HEALTH_TIMEOUT)
         except TimeoutError:
             figures = {"status": "error", "error": f"no answer from the database within {HEALTH_TIMEOUT:.0f}s"}
         if figures["status"] != "ok":
             log.warning("health check failed: %s", figures["error"])
-            return _json_response(HTTPStatus.SERVICE_UNAVAILABLE, figures)
-        return _json_response(HTTPStatus.OK, figures)
+            return JSONResponse(figures, status_code=HTTPStatus.SERVICE_UNAVAILABLE,
+                                headers={"Cache-Control": "no-store"})
+        return JSONResponse(figures, headers={"Cache-Control": "no-store"})
+
+    async def _not_found(self, request: Request, exc: HTTPException) -> Response:
+        return _error(HTTPStatus.NOT_FOUND, "not found")
+
+    async def _not_allowed(self, request: Request, exc: HTTPException) -> Response:
+        allow = (exc.headers or {}).get("Allow", "")
+        return _error(HTTPStatus.METHOD_NOT_ALLOWED, "use POST" if "POST" in allow else "use GET",
+                      headers={"Allow": allow})
 
 
 def _hide_from_logs(secret: str) -> None:
@@ -382,7 +375,13 @@ def _hide_from_logs(secret: str) -> None:
                 f.secrets = (*f.secrets, secret)
 
 
-async def run_webhook_server(application: Application, settings: Settings, *,
+def _quiet_accept_errors() -> None:
+    asyncio_log = logging.getLogger("asyncio")
+    if not any(isinstance(f, AcceptErrorFilter) for f in asyncio_log.filters):
+        asyncio_log.addFilter(AcceptErrorFilter())
+
+
+async def run_webhook_server(application: Application, settings: Settings, *, db_path: str | Path | None = None,
                              ready: asyncio.Event | None = None, stop: asyncio.Event | None = None) -> None:
     """Runs the bot in webhook mode until ``stop`` is set (or the task is cancelled), then shuts down.
 
@@ -397,8 +396,9 @@ async def run_webhook_server(application: Application, settings: Settings, *,
         secret = secrets.token_urlsafe(SECRET_BYTES)
         _hide_from_logs(secret)
         log.warning("no ARSHIF_WEBHOOK_SECRET: generated a random secret for this run")
+    _quiet_accept_errors()
     stop = stop or asyncio.Event()
-    server = WebhookServer(application, settings, secret)
+    server = WebhookServer(application, settings, secret, db_path)
     try:
         async with application:  # initialize() now, shutdown() on the way out
             if application.post_init:
@@ -414,8 +414,8 @@ async def run_webhook_server(application: Application, settings: Settings, *,
                     raise WebhookError(f"Telegram refused the webhook URL {settings.webhook_url}: {exc}") from exc
                 await application.start()
                 application.bot_data[WEBHOOK_KEY] = server
-                log.info("webhook mode: listening on %s:%s for %s (database %s)", settings.listen, server.port,
-                         settings.webhook_url, server.db_path)
+                log.info("webhook mode: listening on %s:%s for %s (database %s, at most %d connections)",
+                         settings.listen, server.port, settings.webhook_url, server.db_path, server.connections.cap)
                 if ready is not None:
                     ready.set()
                 await stop.wait()
@@ -432,8 +432,10 @@ async def run_webhook_server(application: Application, settings: Settings, *,
             await application.post_shutdown(application)
 
 
-def serve_webhook(application: Application, settings: Settings) -> None:
+def serve_webhook(application: Application, settings: Settings, db_path: str | Path | None = None) -> None:
     """Serves webhook updates until SIGINT/SIGTERM, then stops cleanly; exits 1 if it cannot start."""
+    soft, hard = raise_fd_limit()
+    log.info("open-file limit %s (hard %s)", soft, hard)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -441,7 +443,7 @@ def serve_webhook(application: Application, settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await run_webhook_server(application, settings, stop=stop)
+            await run_webhook_server(application, settings, db_path=db_path, stop=stop)
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)

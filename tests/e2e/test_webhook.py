@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from arshif.bot import webhook
 from arshif.bot.config import Settings
 from arshif.bot.logs import NOISY_LOGGERS, configure_logging
 from arshif.bot.telegram_app import build_application
@@ -304,3 +305,55 @@ async def test_stats_for_admins_only(webhook_bot: Callable[..., object], db_path
         assert env.server.last_text(MEMBERS[4]) == "Only admins can see the archive figures."
         menu = [(c["command"], c["description"]) for c in env.server.commands("en")]
         assert ("stats", "(admins) Archive figures") in menu
+
+
+async def test_idle_connections_over_the_cap_close_oldest_first(webhook_bot: Callable[..., object],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connections that never send a request cannot crowd out Telegram and /healthz: over the cap,
+    the oldest idle one is closed (tests/bench/bench_webhook_idle.py does it with 1,100 and ulimit 1024)."""
+    monkeypatch.setattr(webhook, "connection_cap", lambda: 20)
+    async with webhook_bot() as env:  # type: ignore[attr-defined]
+        idle = [await asyncio.open_connection("127.0.0.1", env.http.port) for _ in range(40)]
+        try:
+            async with asyncio.timeout(10):  # the server closes the 20 oldest
+                while sum(reader.at_eof() for reader, _ in idle) < 20:
+                    await asyncio.sleep(0.02)
+            assert [reader.at_eof() for reader, _ in idle[:20]] == [True] * 20
+            assert (await env.client.get("/healthz")).status_code == 200
+            mark = env.server.mark()
+            update = env.server.send_text(MEMBERS[5], "/start", language_code="en")
+            assert (await env.post_update(update)).status_code == 200
+            await env.server.wait_for("sendMessage", lambda c: c.chat_id == MEMBERS[5], since=mark)
+            assert len(env.http.connections.open) <= 20
+        finally:
+            for _, writer in idle:
+                writer.close()
+
+
+def test_accept_errors_are_logged_once_a_minute() -> None:
+    """asyncio reports EMFILE on accept once a second while it lasts: one line a minute gets through."""
+    clock = [1000.0]
+    filt = webhook.AcceptErrorFilter(every=60)
+    monkey_time = pytest.MonkeyPatch()
+    monkey_time.setattr(webhook.time, "monotonic", lambda: clock[0])
+    try:
+        def record(msg: str) -> logging.LogRecord:
+            return logging.LogRecord("asyncio", logging.ERROR, __file__, 1, msg, None, (OSError, OSError(24), None))
+
+        passed = []
+        for _ in range(120):  # two minutes of one error a second
+            rec = record("socket.accept() out of system resource")
+            if filt.filter(rec):
+                passed.append(rec)
+            clock[0] += 1
+        assert len(passed) == 2 and passed[0].exc_info is None
+        assert "59 more in the last 60 s not logged" in passed[1].getMessage()
+        assert filt.filter(record("something else"))
+    finally:
+        monkey_time.undo()
+
+
+def test_connection_cap_leaves_room_under_the_open_file_limit() -> None:
+    assert webhook.connection_cap(1024) == 768
+    assert webhook.connection_cap(100) == 16  # the floor: a tiny limit still serves Telegram
+    assert webhook.connection_cap(1_000_000) == webhook.MAX_CONNECTIONS
