@@ -27,7 +27,7 @@ from arshif.index import search as search_engine
 from arshif.index import store
 from arshif.index import trend as trend_engine
 
-from . import charts, render
+from . import render
 from .replies import Button, Photo, Reply, Who
 from .texts import t
 
@@ -65,6 +65,8 @@ def trend_reply(conn: sqlite3.Connection, who: Who, query: str, lang: str, *, by
                 query_id: int | None = None) -> Reply:
     """Returns the chart of how often ``query`` appeared (a PNG with a one-line caption: total, peak
     and its date), with a button to redraw it per source; an empty result is said in text."""
+    from . import charts  # matplotlib takes a second or more to import: only when a chart is drawn
+
     query = " ".join(query.split())
     if not query:
         return Reply(lang, lead=t("trend_usage", lang))
@@ -219,7 +221,7 @@ def _article_result(prefix: str, article_id: int, title: str, url: str | None, p
 
 
 def _inline_results(conn: sqlite3.Connection, text: str, lang: str) -> tuple[InlineResult, ...]:
-    from .core import is_question  # the core's own rule for "this reads like a question"
+    from .routing import is_question  # the core's own rule for "this reads like a question"
 
     results: list[InlineResult] = []
     if is_question(text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,9 +163,24 @@ def test_inline_offers_articles(conv: Conversation) -> None:
     assert conv.inline(member(), "الطاقة") == answer  # cached
 
 
-def test_inline_answers_a_question_first(conv: Conversation) -> None:
+def test_inline_answers_a_question_first(conv: Conversation, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = features.qa_engine.answer_question
+
+    def sure(conn, question, **kwargs):  # the engine's own answer, made sure of itself
+        ans = real(conn, question, **kwargs)
+        return dataclasses.replace(ans, answer="منير الطرابلسي")
+
+    monkeypatch.setattr(features.qa_engine, "answer_question", sure)
     answer = conv.inline(member(), QUESTION)
-    assert answer.results[0].id.startswith("q") and "منير الطرابلسي" in answer.results[0].title
+    first = answer.results[0]
+    assert first.id.startswith("q") and "منير الطرابلسي" in first.title
+    assert "منير الطرابلسي" in first.message_html and "📰" in first.message_html  # the answer and its source
+    assert all(r.id.startswith("a") for r in answer.results[1:])
+
+
+def test_inline_question_without_a_sure_answer_offers_articles(conv: Conversation) -> None:
+    answer = conv.inline(member(), "من فاز بالانتخابات؟")
+    assert answer.results and all(r.title for r in answer.results)
 
 
 def test_inline_is_for_allowed_users_only(conv: Conversation) -> None:
