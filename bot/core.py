@@ -45,7 +45,6 @@ from pathlib import Path
 from arshif.index import qa as qa_engine
 from arshif.index import search as search_engine
 from arshif.index import store
-from arshif.index.analysis import fold, normalize
 from arshif.index.errors import (
     AlreadySubscribed,
     ArchiveError,
@@ -62,6 +61,7 @@ from . import access, admin, alerts, features, render
 from .config import Settings
 from .logs import loggable_text
 from .replies import Button, Document, FactLine, Item, Notice, Reply, SourceLine, Who, utf16_len
+from .routing import is_question
 from .texts import help_text, language_for, t
 
 __all__ = [
@@ -95,15 +95,6 @@ ARTICLE_MAX_MESSAGES = 3
 ARTICLE_MAX_UNITS = ARTICLE_MAX_MESSAGES * render.MESSAGE_LIMIT  # longer raw text never fits in 3
 # Facts that do not state the answer follow it in this order: who, when, where, amounts.
 _FACT_ORDER = {"person": 0, "org": 1, "date": 2, "place": 3, "money": 4, "number": 5, "quantity": 5, "percent": 6}
-
-# First words that make a message a question. Folded like the index («أين» → «اين»), with the
-# glued «و»/«ف» of a follow-up («ومتى») removed before the lookup.
-_QUESTION_WORDS = frozenset(
-    fold(normalize(w))
-    for w in """من متى أين اين كم ما ماذا ماهو ماهي لماذا لما كيف هل أي اي أية لمن
-    who whom whose when where what which why how is are was were did does do can""".split()
-)
-
 
 # --- the command and button registry -------------------------------------------------------------
 
@@ -143,20 +134,6 @@ def on_button(pattern: str) -> Callable[[Callable], Callable]:
         return fn
 
     return register
-
-
-def is_question(text: str) -> bool:
-    """True when a message reads like a question: «؟» or "?", or a question word first."""
-    if "؟" in text or "?" in text:
-        return True
-    words = text.split(maxsplit=1)
-    if not words:
-        return False
-    first = fold(normalize(words[0])).strip(".,:;!«»\"'()")
-    if first in _QUESTION_WORDS:
-        return True
-    # «ومتى», «فأين»: a glued conjunction in front of a question word.
-    return len(first) > 2 and first[0] in "وف" and first[1:] in _QUESTION_WORDS
 
 
 def _item(source: SourceLine, excerpt: str, spans: Sequence[tuple[int, int]] = (), number: int | None = None) -> Item:
@@ -702,7 +679,7 @@ def error_text(exc: ArchiveError, lang: str) -> str:
     if isinstance(exc, LimitError) and exc.what == "query":
         return t("query_too_long", lang, limit=exc.limit)
     if isinstance(exc, DateRangeError) and exc.value is not None:
-        return t("bad_date", lang, key=exc.key, value=exc.value)
+        return t("bad_date", lang, name=exc.key, value=exc.value)
     if isinstance(exc, DateRangeError) and exc.since is not None:
         return t("reversed_dates", lang, since=exc.since, until=exc.until)
     if isinstance(exc, QuerySyntaxError):

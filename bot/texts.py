@@ -444,8 +444,8 @@ TEXTS |= {
         "en": "Add at least one word to search for (excluded words alone match nothing).",
     },
     "bad_date": {
-        "ar": "«{value}» ليس تاريخا؛ اكتب {key}:2021 أو {key}:2021-07 أو {key}:2021-07-01.",
-        "en": "«{value}» is not a date; write {key}:2021, {key}:2021-07 or {key}:2021-07-01.",
+        "ar": "«{value}» ليس تاريخا؛ اكتب {name}:2021 أو {name}:2021-07 أو {name}:2021-07-01.",
+        "en": "«{value}» is not a date; write {name}:2021, {name}:2021-07 or {name}:2021-07-01.",
     },
     "reversed_dates": {
         "ar": "since:{since} بعد until:{until}؛ اعكسهما.",

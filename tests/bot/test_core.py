@@ -266,3 +266,88 @@ def test_help_lists_every_command_in_both_languages() -> None:
             assert f"/{command}" in text
     for key, entry in TEXTS.items():
         assert set(entry) == {"ar", "en"}, key
+
+
+def test_escaping_counts_towards_the_three_message_cap(conv: Conversation, tmp_path: Path) -> None:
+    """issue 9 §5: 8.5k characters full of «<» and «&» escape to far more than three messages."""
+    body = "\n\n".join("x<y && a<b & c > d; " * 20 for _ in range(21))
+    assert 8000 < len(body) < 9000
+    path = tmp_path / "markup.md"
+    path.write_text(f"---\ntitle: Markup in a story\ndate: 2024-05-01\n---\n{body}\n", encoding="utf-8")
+    [article_id] = ingest_paths(conv.conn(), [path], workers=1).added_ids
+    reply = conv.handle(member(language_code="en"), f"/article {article_id}")
+    assert reply.document is not None and reply.body is None
+    # An article that does go out as messages never takes more than three.
+    for paragraphs in (12, 15):
+        reply = conv.handle(member(), f"/article {add_article(conv, tmp_path, paragraphs)}")
+        assert reply.document is not None or len(render_html(reply)) <= 3
+
+
+def test_stats_count_configured_users_too(archive_path: Path) -> None:
+    """issue 9 §5: ARSHIF_ALLOWED_USERS=1001,1002 are allowed users, with or without a database row."""
+    settings = Settings(admins=(ADMIN,), allowed_users=(1001, 1002), db=archive_path)
+    conv = Conversation(archive_path, settings)
+    try:
+        admin = Who(ADMIN, ADMIN, "en")
+        assert "Allowed users: 2" in conv.handle(admin, "/stats").lead
+        conv.handle(admin, "/allow 1003")  # one more in the database
+        conv.handle(admin, "/deny 1002")  # an admin's later word wins over the configuration
+        assert "Allowed users: 2" in conv.handle(admin, "/stats").lead
+        assert conv.handle(Who(1001, 1001, "en"), "/stats").lead == TEXTS["stats_admins_only"]["en"]
+    finally:
+        conv.close()
+
+
+def test_every_command_has_one_handler_and_one_menu_row() -> None:
+    """Adding a command is a method with @on_command plus its row in texts.COMMANDS; both ways checked."""
+    from arshif.bot.core import COMMAND_HANDLERS
+
+    assert sorted(COMMAND_HANDLERS) == sorted(c for c, *_ in COMMANDS)
+    for spec in COMMAND_HANDLERS.values():
+        assert callable(getattr(Conversation, spec.method)), spec
+
+
+def test_subscriptions_work_in_the_core(conv: Conversation) -> None:
+    """/subscribe, /subscriptions, /unsubscribe and their buttons answer as the bot does, without Telegram."""
+    who = member(language_code="en")
+    first = conv.handle(who, "/subscribe الطاقة")
+    assert first.lead.startswith("✅ Subscription #1") and [b.data for b in flat_buttons(first)][-1] == "unsub:1"
+    again = conv.handle(who, "/subscribe الطاقة")
+    assert again.lead == TEXTS["already"]["en"].format(id=1)  # AlreadySubscribed(sub_id=1), no text parsing
+    assert conv.handle(member(), "/subscribe الطاقة").lead == TEXTS["already"]["ar"].format(id=1)
+    listing = conv.handle(who, "/subscriptions")
+    keyboard = tuple(tuple(b.data for b in row) for row in listing.buttons)
+    assert keyboard == (("unsub:1", "mute:1"),)
+    muted = conv.callback(who, "mute:1", keyboard)  # under the list: redrawn in place, with a toast
+    assert muted.edit and muted.toast == TEXTS["muted"]["en"].format(id=1) and "sub:on:1" in muted.buttons[0][1].data
+    toast = conv.callback(who, "sub:on:1")  # under an alert: only the toast
+    assert toast.kind == "toast" and toast.toast == TEXTS["unmuted"]["en"].format(id=1)
+    assert conv.handle(who, "/unsubscribe 1").lead == TEXTS["unsubscribed"]["en"].format(id=1)
+    assert conv.handle(who, "/unsubscribe 1").lead == TEXTS["not_yours"]["en"].format(id=1)
+    refused = conv.handle(Who(STRANGER, STRANGER, "en"), "/subscribe الطاقة")
+    assert refused.kind == "refusal" and str(STRANGER) in refused.lead
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_engine_errors_reach_users_in_their_language(conv: Conversation, lang: str) -> None:
+    who = member(language_code=lang)
+    assert conv.handle(who, "/search الطاقة since:2024-13").lead == TEXTS["bad_date"][lang].format(
+        name="since", value="2024-13")
+    assert conv.handle(who, "/search الطاقة since:2025 until:2024").lead == TEXTS["reversed_dates"][lang].format(
+        since="2025-01-01", until="2024-12-31")
+    assert conv.handle(who, "/article 424242").lead == TEXTS["article_not_found"][lang].format(id=424242)
+    long_query = "/subscribe " + "كلمة " * 60
+    assert conv.handle(who, long_query).lead == TEXTS["query_too_long"][lang].format(limit=200)
+
+
+def test_admin_commands_and_uploads_are_for_admins(conv: Conversation, tmp_path: Path) -> None:
+    for command in ("/add https://example.org/x", "/feeds", "/users", "/allow 5"):
+        assert conv.handle(member(language_code="en"), command).lead == TEXTS["admins_only"]["en"], command
+    assert conv.upload(member(), "story.md", b"x") .lead == TEXTS["admins_only"]["ar"]
+    admin = Who(ADMIN, ADMIN, "en")
+    assert conv.upload(admin, "notes.pdf", None, 10).lead.startswith("I cannot read .pdf files")
+    assert conv.upload(admin, "story.md", None, 10) is None  # worth downloading
+    story = b"---\ntitle: Upload test story\ndate: 2024-05-01\n---\nA short story uploaded by an admin.\n"
+    added = conv.upload(admin, "story.md", story)
+    assert added.lead.startswith("Added: 1") and "Upload test story" in added.lead and added.alerts_due
+    assert conv.handle(admin, "/feeds").lead == TEXTS["no_feeds"]["en"]
