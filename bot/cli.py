@@ -662,7 +662,9 @@ def serve(db_path: str, webhook_url: str | None, listen: str | None, port: int |
 def chat(db_path: str, lang: str | None) -> None:
     """Chat with the archive in the terminal, as the Telegram bot answers (no token needed).
 
-    Type a question or words; type a button's code (b1, b2, ...) to press it; /quit to leave.
+    Every command of the bot works here, the admins' ones too (you are the operator). Type a
+    question or words; type a button's code (b1, b2, ...) to press it; /upload FILE sends a file
+    as a document sent to the bot would be; /quit to leave.
     """
     from arshif.bot import render
     from arshif.bot.config import ConfigError, Settings, load_settings
@@ -679,6 +681,7 @@ def chat(db_path: str, lang: str | None) -> None:
     color = sys.stdout.isatty()
     click.echo(t("chat_intro", lang or "ar"))
     buttons: dict[str, Any] = {}
+    keyboard: tuple[tuple[str, ...], ...] = ()  # the callback data of the buttons on screen
     try:
         while True:
             try:
@@ -691,10 +694,24 @@ def chat(db_path: str, lang: str | None) -> None:
             if line.lower() in ("/quit", "/exit", "/q"):
                 break
             pressed = buttons.get(line.lower())
-            reply = conv.callback(who, pressed.data) if pressed else conv.handle(who, line)
+            if pressed is not None:
+                reply = conv.callback(who, pressed.data, keyboard)
+            elif line.startswith("/upload "):
+                path = Path(line.split(maxsplit=1)[1]).expanduser()
+                try:
+                    reply = conv.upload(who, path.name, path.read_bytes())
+                except OSError as exc:
+                    click.echo(f"{path}: {exc.strerror or exc}\n")
+                    continue
+            else:
+                reply = conv.handle(who, line)
             click.echo(render.render_plain(reply, color=color))
+            if reply.kind == "toast" and not reply.buttons:
+                click.echo("")
+                continue  # a button's confirmation: the buttons on screen still work
             codes = render.buttons_plain(reply.buttons)
             buttons = dict(codes)
+            keyboard = tuple(tuple(b.data for b in row) for row in reply.buttons)
             if codes:
                 click.echo(t("chat_buttons", reply.lang) + "  " + "  ".join(f"[{c}] {b.label}" for c, b in codes))
             click.echo("")
