@@ -6,7 +6,8 @@
 Each reply is made the way the bot makes it: through the conversation core (``Conversation.handle``
 with "/trend …" or "/who …"), so /trend includes counting, drawing the PNG and the caption, and
 /who includes resolving the name, the profile and the reply. Prints p50/p95/max per query set, the
-first /who (which builds the name index once per process) apart, and the targets (/trend ≤ 1 s,
+first /who (which builds the name index once per process) and the first /trend (which imports
+matplotlib once per process) apart, and the targets (/trend ≤ 1 s,
 /who ≤ 300 ms). The archive given with --db is copied first: the bot writes chat memory, and a
 benchmark must never write into someone's archive. Not collected by pytest: performance is measured
 here, never asserted in tests.
@@ -86,6 +87,8 @@ def main() -> int:
 
         first, _ = timed(f"/who {WHO_NAMES[0]}")
         print(f"/who first call (builds the name index): {first * 1000:.0f} ms")
+        first, _ = timed(f"/trend {TREND_QUERIES[0]}")
+        print(f"/trend first call (imports matplotlib): {first * 1000:.0f} ms")
         trend_times, who_times = [], []
         for _ in range(args.runs):
             for q in TREND_QUERIES:
