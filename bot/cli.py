@@ -852,7 +852,7 @@ def trend(query: str, db_path: str, as_json: bool, png: str | None, by_source: b
     from arshif.bot.texts import language_for, t
     from arshif.index import trend as trend_engine
 
-    result = trend_engine.count_trend(open_db(db_path), query, by_source=by_source, bucket=bucket)
+    result = trend_engine.count_trend(open_db(db_path, readonly=True), query, by_source=by_source, bucket=bucket)
     lang = language_for(None, query)
     if png and result.points:
         Path(png).write_bytes(charts.render_trend(result, lang))
@@ -880,7 +880,7 @@ def who(name: str, db_path: str, as_json: bool) -> None:
     """Profile a person from the facts in the archive: roles and when, organisations, places, articles."""
     from arshif.index import people
 
-    conn = open_db(db_path)
+    conn = open_db(db_path, readonly=True)
     found = people.lookup(conn, name)
     if as_json:
         click.echo(_dump({
@@ -927,7 +927,7 @@ def feedback(db_path: str, as_json: bool, since: str | None, fmt: str) -> None:
         except ValueError as exc:
             raise click.BadParameter(f"{since!r} is not a date; write 2026, 2026-11 or 2026-11-01.",
                                      param_hint="--since") from exc
-    ratings = feedback_engine.list_feedback(open_db(db_path), since=since)
+    ratings = feedback_engine.list_feedback(open_db(db_path, readonly=True), since=since)
     if fmt == "news-qa":
         for record in feedback_engine.as_news_qa(ratings):
             click.echo(_dump(record))

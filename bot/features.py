@@ -26,6 +26,7 @@ from arshif.index import qa as qa_engine
 from arshif.index import search as search_engine
 from arshif.index import store
 from arshif.index import trend as trend_engine
+from arshif.index.errors import ArchiveError
 
 from . import render
 from .replies import Button, Photo, Reply, Who
@@ -270,11 +271,7 @@ def inline_answer(conn: sqlite3.Connection, who: Who, allowed: bool, text: str, 
     started = time.perf_counter()
     try:
         results = _inline_results(conn, text, lang)
-    except Exception as exc:  # a query that cannot be searched as typed offers nothing
-        from arshif.index.errors import ArchiveError
-
-        if not isinstance(exc, ArchiveError):
-            raise
+    except ArchiveError:  # a query that cannot be searched as typed offers nothing
         results = ()
     log.info("inline: %d chars, %d results, %.0f ms", len(text), len(results), (time.perf_counter() - started) * 1000)
     with _CACHE_LOCK:
