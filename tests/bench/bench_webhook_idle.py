@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "e2e"))
+sys.path.insert(0, str(REPO))
 
-from fakebot import FakeBotServer  # noqa: E402
+from tests.e2e.fakebot import FakeBotServer  # noqa: E402
 
 SECRET = "bench-secret_0123456789abcdefghijklmnop"
 WEBHOOK_URL = "https://bot.example.org/telegram/hook"

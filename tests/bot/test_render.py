@@ -29,7 +29,7 @@ from arshif.bot.render import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.fakebot import parse_html
+from tests.telegram_html import parse_html
 
 AR_SOURCE = SourceLine(1, "وزيرا الطاقة يوقعان اتفاقية", "https://example.org/a?x=1&y=2", "2024-03-14", "wire")
 NASTY = 'R&D <script>alert("x")</script> & <b>not bold</b>'

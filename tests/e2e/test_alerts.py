@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 from arshif.bot import alerts as bot_alerts
-from arshif.bot.telegram_app import build_application
+from arshif.bot.telegram_app import STATE_KEY, build_application
 from arshif.index import alerts as engine
 from arshif.index import store
+from telegram.ext import Application
 
 from .conftest import ADMIN, MEMBERS, REPO, STRANGER, BotEnv, make_settings
 from .fakebot import Call, FakeBotServer
@@ -60,6 +61,14 @@ async def ingest_in_another_process(db: Path, *paths: Path) -> dict:
     out, err = await asyncio.wait_for(proc.communicate(), WAIT)
     assert proc.returncode == 0, err.decode()
     return json.loads(out)
+
+
+async def alert_rounds(server: FakeBotServer, app: Application, n: int = 3) -> None:
+    """Waits until the alert job has finished ``n`` more rounds: what was not sent by then is not
+    going to be (instead of sleeping and hoping the rounds ran)."""
+    jobs = app.bot_data[STATE_KEY].jobs
+    target = jobs.rounds + n
+    await server.wait_until(lambda: jobs.rounds >= target, timeout=WAIT)
 
 
 def alerts_to(server: FakeBotServer, chat_id: int, since: int = 0) -> list[Call]:
@@ -161,7 +170,7 @@ async def test_articles_from_another_process_alert_exactly_once(env: BotEnv, tmp
     # A later article from another process: one more alert, and nothing is ever repeated.
     await ingest_in_another_process(env.db_path, story(tmp_path / "t3.md", *TRAIN_3, source="المرجان نيوز"))
     await env.server.wait_until(lambda: len(alerts_to(env.server, MEMBER, mark)) == 3, timeout=WAIT)
-    await asyncio.sleep(2)  # several more rounds
+    await alert_rounds(env.server, env.app)  # several more rounds
     texts = [c.text for c in alerts_to(env.server, MEMBER, mark)]
     assert len(texts) == 3 and len(alerts_to(env.server, MEMBER2, mark)) == 1
     conn = store.connect(env.db_path)
@@ -180,7 +189,7 @@ async def test_two_sources_of_one_story_give_one_alert_listing_both(env: BotEnv,
         story(tmp_path / "b.md", *copy, source="صحيفة الساحل", url="https://sahel.example/2"),
     )
     await env.server.wait_until(lambda: len(alerts_to(env.server, MEMBER, mark)) == 1, timeout=WAIT)
-    await asyncio.sleep(1.5)
+    await alert_rounds(env.server, env.app)
     [alert] = alerts_to(env.server, MEMBER, mark)
     assert "المرجان نيوز" in alert.text and "صحيفة الساحل" in alert.text
     conn = store.connect(env.db_path)
@@ -199,7 +208,7 @@ async def test_many_new_articles_become_one_digest(env: BotEnv, tmp_path: Path) 
              for i, (title, body) in enumerate([TRAIN, TRAIN_2, TRAIN_3, *extra])]
     await ingest_in_another_process(env.db_path, *files)
     await env.server.wait_until(lambda: len(alerts_to(env.server, MEMBER, mark)) >= 1, timeout=WAIT)
-    await asyncio.sleep(1.5)
+    await alert_rounds(env.server, env.app)
     [digest] = alerts_to(env.server, MEMBER, mark)
     assert "5" in digest.text.splitlines()[0]
     for title, _ in [TRAIN, TRAIN_2, TRAIN_3, *extra]:
@@ -218,7 +227,7 @@ async def test_mute_button_stops_alerts(env: BotEnv, tmp_path: Path) -> None:
     env.server.press_button(MEMBER, alert, "mute:1")
     await env.server.wait_for("answerCallbackQuery", since=mark)
     await ingest_in_another_process(env.db_path, story(tmp_path / "t2.md", *TRAIN_2, source="المرجان نيوز"))
-    await asyncio.sleep(2)
+    await alert_rounds(env.server, env.app)
     assert len(alerts_to(env.server, MEMBER, mark)) == 1
     mark = env.server.mark()
     env.server.send_text(MEMBER, "/subscriptions")
@@ -239,7 +248,7 @@ async def test_a_blocked_user_has_subscriptions_paused_then_resumed(env: BotEnv,
     await env.server.wait_until(lambda: engine.list_subscriptions(conn, MEMBER)[0].paused == "blocked")
     attempts = len(env.server.calls_of("sendMessage", MEMBER))
     await ingest_in_another_process(env.db_path, story(tmp_path / "t2.md", *TRAIN_2, source="المرجان نيوز"))
-    await asyncio.sleep(1.5)
+    await alert_rounds(env.server, env.app)
     assert len(env.server.calls_of("sendMessage", MEMBER)) == attempts  # paused: no more tries
     # The user unblocks the bot and writes: the subscription resumes and the kept alert arrives.
     env.server.unblock(MEMBER)
@@ -261,7 +270,7 @@ async def test_flood_control_is_honoured_without_dropping(env: BotEnv, tmp_path:
     mark = env.server.mark()
     await ingest_in_another_process(env.db_path, story(tmp_path / "t1.md", *TRAIN, source="المرجان نيوز"))
     await env.server.wait_until(lambda: len(alerts_to(env.server, MEMBER, mark)) == 1, timeout=WAIT)
-    await asyncio.sleep(1.5)
+    await alert_rounds(env.server, env.app)
     assert len(alerts_to(env.server, MEMBER, mark)) == 1
     assert [c.status for c in env.server.calls_of("sendMessage", MEMBER)[-5:]] == [429] * 4 + [200]
 
@@ -297,11 +306,11 @@ async def test_crash_between_sending_and_recording_then_restart(db_path: Path, t
         async with server.polling(restarted):
             await restarted.post_init(restarted)
             await server.wait_until(lambda: store.delivery_counts(conn) == {"sent": 1}, timeout=WAIT)
-            await asyncio.sleep(1.5)  # several rounds: the interrupted alert is not resent
+            await alert_rounds(server, restarted)  # several rounds: the interrupted alert is not resent
             assert len(alerts_to(server, MEMBER)) == 1
             await ingest_in_another_process(db_path, story(tmp_path / "t2.md", *TRAIN_2, source="المرجان نيوز"))
             await server.wait_until(lambda: len(alerts_to(server, MEMBER)) == 2, timeout=WAIT)
-            await asyncio.sleep(1.5)
+            await alert_rounds(server, restarted)
         texts = [c.text for c in alerts_to(server, MEMBER)]
         assert len(texts) == 2 and TRAIN[0] in texts[0] and TRAIN_2[0] in texts[1]
         assert store.delivery_counts(conn) == {"sent": 2}
@@ -372,7 +381,6 @@ async def test_admin_add_url_ingests_and_alerts(private_env: BotEnv, tmp_path: P
         assert "the server answered 404" in texts
         assert "only http:// and https://" in texts
         env.server.send_text(MEMBER, f"/add {base}/train.html")
-        await asyncio.sleep(2); print("DEBUG", [(c.method, c.status, c.text) for c in env.server.calls[mark:] if c.chat_id == MEMBER])
         await env.server.wait_for("sendMessage", lambda c: c.chat_id == MEMBER and "للمشرفين" in (c.text or ""),
                                   since=mark, timeout=WAIT)
 

@@ -78,9 +78,17 @@ def bold(call: Call) -> list[str]:
             for e in (call.result or {}).get("entities", []) if e["type"] == "bold"]
 
 
-async def quiet(env: BotEnv, seconds: float = 0.3) -> None:
-    """Lets the bot finish whatever it would still do (to check that it did nothing)."""
-    await asyncio.sleep(seconds)
+async def quiet(env: BotEnv) -> None:
+    """Waits until the bot has fetched and finished every update sent so far (to check that it did
+    nothing more), instead of sleeping and hoping it was done."""
+
+    def idle() -> bool:
+        return (not env.server.updates and env.app.update_queue.empty()
+                and env.app.update_processor.current_concurrent_updates == 0)
+
+    for _ in range(2):  # twice: an update between the queue and the processor is in neither for a moment
+        await env.server.wait_until(idle)
+        await asyncio.sleep(0)
 
 
 # --- greeting, help, menu -----------------------------------------------------------------------
@@ -181,7 +189,7 @@ async def test_forged_and_stale_buttons_get_a_polite_answer(bot: BotEnv) -> None
         mark = bot.server.mark()
         bot.server.press_button(user, page, data)
         await bot.server.wait_for("answerCallbackQuery", since=mark)
-        await quiet(bot, 0.2)
+        await quiet(bot)
     texts = [plain(c.text) for c in bot.server.calls_of("sendMessage", user)]
     assert texts[-1] == TEXTS["stale_button"]["ar"]
     toasts = [c.params.get("text") for c in bot.server.calls_of("answerCallbackQuery")]
