@@ -8,6 +8,7 @@ years, eras, counts in words, and plain spans), each with the span model's featu
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import sqlite3
@@ -195,6 +196,59 @@ def _demote_common_words(conn: sqlite3.Connection, candidates: list[spans.SpanCa
             c.kind, c.role = "span", None
 
 
+# «في أي مستشفى …؟», «أي شركة …؟»: the noun after «أي» names the kind of answer, and the answer is
+# usually written with it («مستشفى شاريتيه», «قرية السريع»). Such phrases become candidates of the
+# asked kind, and candidates right after the noun are preferred by this much (logit).
+ASKED_NOUN_BONUS = 2.0
+_ASKED_NOUN = re.compile(r"(?:^|\s)(?:[وف]?[بل]?|[وف]?(?:من|في|علي|الي|قرب|عند)\s)(?:اي|ايه)\s+(\w+)")
+_ASKED_WORDS = 3  # at most this many name words after the noun
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    kind: str
+    forms: frozenset[str]  # exact terms of the noun's forms
+
+
+def _asked_noun(qa: QuestionAnalysis) -> _Asked | None:
+    """Return the noun after «أي» with the kind it asks for (where → place; «أي شركة» → org)."""
+    m = _ASKED_NOUN.search(fold(normalize(qa.text)))
+    if not m:
+        return None
+    kinds = expected_kinds(qa)
+    kind = "place" if qa.type == "where" else next(iter(kinds), None) if len(kinds) == 1 else None
+    if kind not in _NAMED_KINDS:
+        return None
+    return _Asked(kind, frozenset(exact_family(m.group(1))))
+
+
+def _asked_noun_candidates(ctx: spans.SentenceContext, asked: _Asked, typed: list[spans.SpanCandidate],
+                           qterms: set[str]) -> list[spans.SpanCandidate]:
+    """Add «<noun> <name>» phrases of the asked kind; mark candidates written right after the noun."""
+    toks = ctx.tokens
+    heads = [k for k, t in enumerate(toks) if exact_term(t.text) in asked.forms]
+    if not heads:
+        return typed
+    out = list(typed)
+    have = {(c.start, c.end) for c in typed}
+    for k in heads:
+        m = k
+        while (m + 1 < len(toks) and m - k < _ASKED_WORDS and not ctx.boundary_before[m + 1]
+               and toks[m + 1].term not in qterms and ctx.folded[m + 1] not in spans.STOP_FOLDED):
+            m += 1
+        if m == k:
+            continue
+        s, e = ctx.start + toks[k].start, ctx.start + toks[m].end
+        if (s, e) not in have:
+            out.append(spans.SpanCandidate(s, e, ctx.text[toks[k].start:toks[m].end], ctx.article_id, ctx.rank,
+                                           asked.kind))
+    for c in out:
+        lo = bisect.bisect_left(ctx.starts, c.start - ctx.start)
+        if c.kind == asked.kind and (lo in heads or lo - 1 in heads):
+            c.feats["asked_noun"] = 1.0  # carried over when the features are computed
+    return out
+
+
 def _in_question(text: str, qterms: set[str]) -> bool:
     toks = tokenize(text)
     return bool(toks) and all(t.term in qterms for t in toks)
@@ -316,6 +370,7 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
     typed_by_ctx: list[tuple[spans.SentenceContext, list[spans.SpanCandidate]]] = []
     # «أي جهة …؟», «ما الشركة …؟» name the kind asked for: a person or a place never answers them.
     named = expected_kinds(qa) if qa.type == "what" else {}
+    asked = _asked_noun(qa)
     for rank, snt in enumerate(best):
         body = articles[snt.article_id].body
         ctx = spans.sentence_context(snt.article_id, snt.start, body[snt.start:snt.end], rank, snt.score, qterms,
@@ -324,6 +379,8 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
         typed = [c for c in _fact_candidates(ctx, facts.get(snt.article_id, []), qa, known)
                  if not _in_question(c.text, qterms)
                  and not (named and c.kind in _NAMED_KINDS and c.kind not in named)]
+        if asked:
+            typed = _asked_noun_candidates(ctx, asked, typed, qterms)
         typed_by_ctx.append((ctx, typed))
     _demote_common_words(conn, [c for _, typed in typed_by_ctx for c in typed])
     # Plain spans are the fallback of typed questions: skip them when a strong sentence holds a
@@ -334,8 +391,12 @@ def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | No
     for ctx, typed in typed_by_ctx:
         generic = spans.candidate_spans(ctx, qterms) if ctx.rank < ANSWER_SENTENCES and not has_typed else []
         for c in spans.merge_facts(generic, typed):
+            asked_noun = c.feats.get("asked_noun")
             c.feats = spans.features(c, ctx, qa.type, qterms, focus, asks_year, qword)
             c.score = spans.score(c.feats, weights)
+            if asked_noun:
+                c.feats["asked_noun"] = 1.0
+                c.score += ASKED_NOUN_BONUS
             candidates.append(c)
     order = [s.article_id for s in sentences]
     order = list(dict.fromkeys(order + ids))

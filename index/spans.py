@@ -52,6 +52,7 @@ _CUES = frozenset(fold(normalize(w)) for w in STOPWORDS) | frozenset(
     المعروفه is was are were called named known as by of the in on at from to""".split()
 )
 _STOP_FOLDED = frozenset(fold(normalize(w)) for w in STOPWORDS)
+STOP_FOLDED = _STOP_FOLDED  # for candidate builders elsewhere (retrieval)
 
 
 @dataclass(slots=True)

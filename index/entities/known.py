@@ -7,6 +7,8 @@ from itertools import islice
 
 from .doc import _Doc
 from .orgs import _match_names
+from .people_ar import _name_ar
+from .tokens import GIVEN
 
 
 class _KnownIndex:
@@ -53,5 +55,21 @@ def _known(doc: _Doc, known: Mapping[str, str]) -> None:
         return
     keys = index.keys()
     for i, t in enumerate(doc.T):
-        if not keys.isdisjoint(t.forms):
-            _match_names(doc, i, index, 4)
+        if not keys.isdisjoint(t.forms) and _match_names(doc, i, index, 4):
+            _extend_given_name(doc)
+
+
+def _extend_given_name(doc: _Doc) -> None:
+    """«وليد» learned alone, «وليد فطاني» written: a learned given name takes the name after it.
+
+    The name is read as after a title (``_name_ar``), less trailing accusative words («رئيسا»).
+    """
+    i, j, prio, kind, cs, _ce, role, value, unit, _key = doc.cands[-1]
+    T = doc.T
+    if kind != "person" or i != j or not T[i].flags & GIVEN:
+        return
+    end = _name_ar(doc, i)
+    while end > i and T[end].norm.endswith("ا") and not T[end].flags & GIVEN:
+        end -= 1
+    if end > i:
+        doc.cands[-1] = (i, end, prio, kind, cs, doc.E[end], role, value, unit, None)
