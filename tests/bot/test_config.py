@@ -417,3 +417,21 @@ def test_check_reports_a_file_that_is_not_an_archive(good: Settings, tmp_path: P
     problem = problems_for(good.with_db(log))["ARSHIF_DB"]
     assert (problem.level, problem.message) == ("error", f"{log} is {what}, not an archive")
     assert log.read_bytes() == content
+
+
+def test_private_urls_setting_is_reported_while_on(good: Settings) -> None:
+    assert "ARSHIF_ALLOW_PRIVATE_URLS" not in problems_for(good)
+    on = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "ARSHIF_DB": str(good.db), "ARSHIF_ADMINS": "42",
+                        "ARSHIF_ALLOW_PRIVATE_URLS": "1"})
+    problem = problems_for(on)["ARSHIF_ALLOW_PRIVATE_URLS"]
+    assert problem.level == "warning" and "private and loopback addresses" in problem.message
+
+
+def test_ingest_limit_settings_reach_the_engine() -> None:
+    s = load_settings({"ARSHIF_MAX_FILE_MB": "1.5", "ARSHIF_MAX_ARCHIVE_MB": "100", "ARSHIF_MAX_ARCHIVE_FILES": "7",
+                       "ARSHIF_MAX_ARCHIVE_DEPTH": "1"})
+    limits = s.ingest_limits()
+    assert (limits.max_file_bytes, limits.max_archive_bytes, limits.max_archive_files, limits.max_archive_depth) == (
+        1572864, 100 * 1024 * 1024, 7, 1)
+    depth = problems_for(s.with_overrides(max_archive_depth=0), need_token=False)["ARSHIF_MAX_ARCHIVE_DEPTH"]
+    assert depth.level == "error"
