@@ -204,11 +204,33 @@ def build_match(parsed: ParsedQuery, *, any_term: bool = False, stems: bool = Fa
     return expr
 
 
+# Exact terms known to occur (or not) per database file, for ``present_terms``. Presence only
+# grows with the archive, so "present" stays true; "absent" is forgotten when the archive grows.
+_PRESENCE: dict[str, tuple[int, set[str], set[str]]] = {}
+_PRESENCE_MAX = 200_000
+
+
 def present_terms(conn: sqlite3.Connection, parsed: ParsedQuery) -> set[str]:
-    """Return the exact terms of the query's groups that occur in the archive (one lookup)."""
+    """Return the exact terms of the query's groups that occur in the archive.
+
+    Every alternative costs FTS5 a lookup in each index segment, so the expression keeps only
+    these. Looking terms up costs about as much, so answers are remembered per database.
+    """
     wanted = {t for g in (*parsed.word_groups, *parsed.phrase_groups, *parsed.excluded_groups)
               for alt in g for t in alt.split()}
-    return {t for t, n in store.doc_freqs(conn, wanted).items() if n}
+    key = str(conn.execute("PRAGMA database_list").fetchone()[2]) or f"memory:{id(conn)}"
+    high = store.max_article_id(conn)
+    seen_high, present, absent = _PRESENCE.get(key, (high, set(), set()))
+    if seen_high != high or len(present) + len(absent) > _PRESENCE_MAX:
+        absent = set()
+        if len(present) > _PRESENCE_MAX:
+            present = set()
+    unknown = wanted - present - absent
+    if unknown:
+        for t, n in store.doc_freqs(conn, unknown).items():
+            (present if n else absent).add(t)
+    _PRESENCE[key] = (high, present, absent)
+    return wanted & present
 
 
 def ranked_match(conn: sqlite3.Connection, terms: Sequence[str], *, max_terms: int = 12,
@@ -306,39 +328,30 @@ def run(conn: sqlite3.Connection, query: str, *, limit: int = 10, offset: int = 
             sources=parsed.filters.sources or filters.sources,
         )
     present = present_terms(conn, parsed)
-    tiers = _tiers(conn, parsed, present)
-    if not tiers and len(parsed.terms) + len(parsed.phrases) > 1:
-        tiers = _tiers(conn, parsed, present, any_term=True)
-    total = sum(n for _, n, _ in tiers)
-    exact_terms = parsed.positive_terms
-    wide_terms = exact_terms | set(parsed.loose_terms)
-    hits: list[Hit] = []
-    skip, need = offset, limit
-    for match, count, widened in tiers:
-        if need <= 0:
-            break
-        if skip >= count:
-            skip -= count
-            continue
-        rows = store.fetch_hits(conn, match, parsed.filters, limit=need, offset=skip, by_date=by_date)
-        hits.extend(_hit(r, wide_terms if widened else exact_terms) for r in rows)
-        need -= len(rows)
-        skip = 0
+    hits, total = _page(conn, parsed, present, limit, offset, by_date)
+    if total == 0 and len(parsed.terms) + len(parsed.phrases) > 1:
+        hits, total = _page(conn, parsed, present, limit, offset, by_date, any_term=True)
     suggestion = did_you_mean(conn, parsed) if suggest and len(parsed.terms) > 0 and total == 0 else None
     log.info("search: %d chars, %d hits, %.1f ms", len(query), total, (time.perf_counter() - started) * 1000)
     return SearchResult(query=query, total=total, results=tuple(hits), offset=offset, suggestion=suggestion)
 
 
-def _tiers(conn: sqlite3.Connection, parsed: ParsedQuery, present: set[str], *,
-           any_term: bool = False) -> list[tuple[str, int, bool]]:
-    """Return the non-empty (MATCH, count, widened) tiers of a search, best first: the exact
-    forms, then (when those find fewer than ``WIDEN_BELOW``) the stems' other articles."""
+def _page(conn: sqlite3.Connection, parsed: ParsedQuery, present: set[str], limit: int, offset: int,
+          by_date: bool, *, any_term: bool = False) -> tuple[list[Hit], int]:
+    """Return one page of hits and the total: the exact forms' articles, then (when those are
+    fewer than ``WIDEN_BELOW``) the other articles of the words' stems."""
     exact = build_match(parsed, any_term=any_term, present=present)
-    tiers = [(exact, store.count_hits(conn, exact, parsed.filters), False)]
-    if tiers[0][1] < WIDEN_BELOW and parsed.loose_terms:
+    rows, total = store.fetch_hits_counted(conn, exact, parsed.filters, limit=limit, offset=offset, by_date=by_date)
+    exact_terms = parsed.positive_terms
+    hits = [_hit(r, exact_terms) for r in rows]
+    if total < WIDEN_BELOW and parsed.loose_terms:
         wide = f"({build_match(parsed, any_term=any_term, stems=True)}) NOT ({exact})"
-        tiers.append((wide, store.count_hits(conn, wide, parsed.filters), True))
-    return [t for t in tiers if t[1]]
+        rows, wide_total = store.fetch_hits_counted(conn, wide, parsed.filters, limit=limit - len(hits),
+                                                    offset=max(0, offset - total), by_date=by_date)
+        wide_terms = exact_terms | set(parsed.loose_terms)
+        hits.extend(_hit(r, wide_terms) for r in rows)
+        total += wide_total
+    return hits, total
 
 
 # Suggestion vocabulary per database, rebuilt when the archive grows.

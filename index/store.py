@@ -467,26 +467,36 @@ def _filter_params(filters: Filters) -> dict:
     }
 
 
-def search_sql(filters: Filters, *, count: bool = False, by_date: bool = False) -> str:
+def search_sql(filters: Filters, *, count: bool = False, by_date: bool = False, counted: bool = False) -> str:
     """Return the SQL of an article search for a MATCH expression bound as ``:match``.
 
     The ranking runs on ids and scores only; article columns are joined for the page alone, so
-    SQLite's sorter never carries thousands of article bodies.
+    SQLite's sorter never carries thousands of article bodies. ``counted`` adds ``total``, the
+    number of matching articles, to every row (one FTS5 query for the page and the count).
     """
     where = _filter_sql(filters, "a")
     join = " JOIN articles a ON a.id = f.rowid" if where or by_date else ""
     if count:
         return f"SELECT count(*) FROM articles_fts f{join} WHERE articles_fts MATCH :match{where}"
     order = "a.published DESC NULLS LAST, a.id DESC" if by_date else "score"
+    bm25 = f"bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+    outer = ("SELECT a.id, a.title, a.body, a.url, a.published, a.source, page.score"
+             + (", page.total " if counted else " ") + "FROM page JOIN articles a ON a.id = page.id ORDER BY "
+             + ("a.published DESC NULLS LAST, a.id DESC" if by_date else "page.score"))
+    if counted:
+        # bm25() cannot run beside a window function: the matches are materialised first.
+        published = ", a.published AS published" if by_date else ""
+        return (
+            f"WITH hits AS MATERIALIZED (SELECT f.rowid AS id, {bm25} AS score{published} "
+            f"FROM articles_fts f{join} WHERE articles_fts MATCH :match{where}), "
+            "page AS (SELECT id, score, count(*) OVER () AS total FROM hits ORDER BY "
+            + ("published DESC NULLS LAST, id DESC" if by_date else "score")
+            + " LIMIT :limit OFFSET :offset) " + outer
+        )
     return (
-        "WITH page AS ("
-        f"SELECT f.rowid AS id, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
-        " AS score "
+        f"WITH page AS (SELECT f.rowid AS id, {bm25} AS score "
         f"FROM articles_fts f{join} WHERE articles_fts MATCH :match{where} ORDER BY {order} "
-        "LIMIT :limit OFFSET :offset) "
-        "SELECT a.id, a.title, a.body, a.url, a.published, a.source, page.score "
-        "FROM page JOIN articles a ON a.id = page.id ORDER BY "
-        + ("a.published DESC NULLS LAST, a.id DESC" if by_date else "page.score")
+        "LIMIT :limit OFFSET :offset) " + outer
     )
 
 
@@ -506,6 +516,19 @@ def fetch_hits(conn: sqlite3.Connection, match: str, filters: Filters, *, limit:
     """Run an article search; rows carry id, title, body, url, published, source, score."""
     params = {"match": match, "limit": limit, "offset": offset, **_filter_params(filters)}
     return _run(conn, search_sql(filters, by_date=by_date), params)
+
+
+def fetch_hits_counted(conn: sqlite3.Connection, match: str, filters: Filters, *, limit: int = 10,
+                       offset: int = 0, by_date: bool = False) -> tuple[list[sqlite3.Row], int]:
+    """Run an article search; return one page of rows (as ``fetch_hits``) and how many match."""
+    if limit > 0:
+        params = {"match": match, "limit": limit, "offset": offset, **_filter_params(filters)}
+        rows = _run(conn, search_sql(filters, by_date=by_date, counted=True), params)
+        if rows:
+            return rows, rows[0]["total"]
+        if offset == 0:
+            return [], 0
+    return [], count_hits(conn, match, filters)
 
 
 def count_hits(conn: sqlite3.Connection, match: str, filters: Filters) -> int:
