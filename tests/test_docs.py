@@ -10,7 +10,11 @@ from arshif.bot.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
-SETUP_COMMANDS = ["pip install . && arshif demo", "pip install -e '.[test]' && pytest"]
+# A fresh venv with the pip it brings, as .ci/run replays them.
+SETUP_COMMANDS = [
+    "python3 -m venv .venv && . .venv/bin/activate && pip install . && arshif demo",
+    "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && pytest",
+]
 
 
 def _first_lines(n: int = 25) -> list[str]:
