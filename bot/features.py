@@ -260,8 +260,7 @@ def inline_answer(conn: sqlite3.Connection, who: Who, allowed: bool, text: str, 
     text = " ".join(text.split())[:MAX_INLINE_QUERY_CHARS]
     if not text:
         return InlineAnswer()
-    db = str(conn.execute("PRAGMA database_list").fetchone()[2])
-    key = (db, lang, text)
+    key = (store.database_file(conn), lang, text)
     now = time.monotonic()
     with _CACHE_LOCK:
         hit = _CACHE.get(key)

@@ -204,7 +204,7 @@ _CACHE_LOCK = threading.Lock()
 
 
 def _names(conn: sqlite3.Connection) -> _Names:
-    path = str(conn.execute("PRAGMA database_list").fetchone()[2])
+    path = store.database_file(conn)
     high = store.max_article_id(conn)
     with _CACHE_LOCK:
         names = _CACHE.get(path)

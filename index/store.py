@@ -603,6 +603,11 @@ def name_counts(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, int]
     return {k: found.get(k, 0) for k in keys}
 
 
+def database_file(conn: sqlite3.Connection) -> str:
+    """Return the file a connection reads (a distinct name per in-memory database), for caches."""
+    return str(conn.execute("PRAGMA database_list").fetchone()[2] or f":memory:{id(conn)}")
+
+
 def person_names(conn: sqlite3.Connection, *, after_id: int = 0) -> list[tuple[str, int]]:
     """Return every person key in the facts (of articles after ``after_id``) with its number of
     mentions (people profiles)."""
