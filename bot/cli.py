@@ -411,11 +411,19 @@ def ask(question: str, db_path: str, as_json: bool, article_ids: tuple[int, ...]
 @json_option("Print the figures as JSON.")
 @click.option("--limit", type=click.IntRange(1, MAX_ID), default=None, help="Ask only the first N questions.")
 @click.option("--no-answers", is_flag=True, help="Measure retrieval only.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="The archive news-qa (JSONL) questions are asked over [default: $ARSHIF_DB or ./arshif.db].")
 @friendly_errors
-def eval_command(dataset: str, as_json: bool, limit: int | None, no_answers: bool) -> None:
-    """Measure retrieval and answers on a SQuAD-format question set (in a temporary database)."""
-    from arshif.index.evaluation import evaluate
+def eval_command(dataset: str, as_json: bool, limit: int | None, no_answers: bool, db_path: str | None) -> None:
+    """Measure answers: a SQuAD-format file (indexed in a temporary database) or news-qa JSONL
+    questions (asked over the archive at --db)."""
+    from arshif.index.evaluation import evaluate, evaluate_news, is_news_file
 
+    if is_news_file(dataset):
+        conn = store.connect(db_path or _default_db(), readonly=True)
+        news = evaluate_news(dataset, conn, limit=limit)
+        click.echo(_dump(news.as_dict()) if as_json else render_news_report(news))
+        return
     report = evaluate(dataset, answers=not no_answers, limit=limit)
     if as_json:
         click.echo(_dump(report.as_dict()))
@@ -424,12 +432,31 @@ def eval_command(dataset: str, as_json: bool, limit: int | None, no_answers: boo
                f"(indexed in {report.ingest_seconds:.1f}s, {report.ms_per_question:.1f} ms/question)")
     click.echo(f"recall@1 {report.recall_at_1:.3f}   recall@5 {report.recall_at_5:.3f}")
     if report.by_type:
-        cols = ["questions", "recall_at_1", "excerpt_has_answer", "exact_match", "f1"]
+        cols = ["questions", "recall_at_1", "excerpt_has_answer", "exact_match", "f1", "answered", "shown_f1"]
         click.echo("\n" + f"{'type':<8}" + "".join(f"{c:>20}" for c in cols))
         for t, m in [*report.by_type.items(), ("all", {"questions": report.questions, **report.overall})]:
             click.echo(f"{t:<8}" + "".join(
                 f"{m.get(c, float('nan')):>20.0f}" if c == "questions" else f"{m.get(c, float('nan')):>20.3f}"
                 for c in cols))
+
+
+def render_news_report(report) -> str:
+    """Return the news-qa figures as text: overall, per type, follow-ups and the reliability table."""
+    cols = ["questions", "source_at_1", "answer_hit", "precision", "coverage", "wrong_shown", "reader_hit"]
+    lines = [f"{report.dataset}: {report.questions} questions ({report.ms_per_question:.0f} ms/exchange)",
+             f"{'type':<10}" + "".join(f"{c:>13}" for c in cols)]
+    rows = [*report.by_type.items(), ("all", report.overall)]
+    if report.followups:
+        rows.append(("follow-up", report.followups))
+    for name, m in rows:
+        lines.append(f"{name:<10}" + "".join(
+            f"{m.get(c, float('nan')):>13.{0 if c in ('questions', 'wrong_shown') else 3}f}" for c in cols))
+    lines += ["", "reliability (every reply's confidence vs. its best guess right):",
+              f"{'confidence':<12}{'replies':>9}{'mean conf':>11}{'right':>8}{'shown':>7}"]
+    for b in report.reliability:
+        lines.append(f"{b['lo']:.1f}-{b['hi']:.1f}{'':<5}{b['n']:>9.0f}{b['mean_confidence']:>11.3f}{b['right']:>8.3f}"
+                     f"{b['shown']:>7.0f}")
+    return "\n".join(lines)
 
 
 # --- demo -----------------------------------------------------------------------------------------

@@ -158,6 +158,8 @@ def answer_reply(ans: qa_engine.Answer, lang: str, notes: tuple[str, ...] = ()) 
         # Not sure: say so, and show the closest one or two passages with their sources; no facts.
         shown = ans.shown_ids
         items = tuple(_item(_src(s), s.excerpt) for s in ans.sources if s.article_id in shown)
+        if ans.other_language:
+            notes = (*notes, t("other_language", lang))
         return Reply(lang, kind="answer", lead=t("not_sure", lang), items=items, notes=notes, shown=shown)
     top = ans.sources[0]
     answering = [f for f in ans.facts if f.text and (f.text in ans.answer or ans.answer in f.text)]

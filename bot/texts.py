@@ -154,6 +154,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "status_denied": {"ar": "ممنوع", "en": "denied"},
     "status_seen": {"ar": "معروف دون إذن", "en": "seen, not allowed"},
     "blocked_mark": {"ar": " (حظر البوت)", "en": " (blocked the bot)"},
+    "other_language": {
+        "ar": "أقرب المقالات بلغة غير لغة السؤال، فلا أجيب منها بثقة بعد.",
+        "en": "The closest articles are in another language than the question, so I cannot answer from them "
+        "with confidence yet.",
+    },
     "not_sure": {
         "ar": "لست متأكدا — أقرب ما وجدت:",
         "en": "Not sure — closest passages:",

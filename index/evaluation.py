@@ -8,6 +8,7 @@ token F1 in the SQuAD style with Arabic normalisation) come from the answer engi
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import statistics
@@ -23,7 +24,20 @@ from .analysis import fold, normalize
 from .errors import DatasetError
 from .ingest import RawArticle, ingest_records
 
-__all__ = ["EvalReport", "evaluate", "exact_match", "f1_score", "normalize_answer"]
+__all__ = [
+    "EvalReport",
+    "NewsQuestion",
+    "NewsReport",
+    "evaluate",
+    "evaluate_news",
+    "exact_match",
+    "f1_score",
+    "is_news_file",
+    "is_right",
+    "load_news_questions",
+    "normalize_answer",
+    "reliability_table",
+]
 
 
 @dataclass(slots=True)
@@ -158,12 +172,14 @@ def evaluate(dataset: str | Path, *, answers: bool = True, limit: int | None = N
             qtype = qa.question_type(q.question)
             if answers and q.answers:
                 ans = qa.answer_question(conn, q.question)
-                predicted = ans.answer or ""
+                predicted = ans.answer or ans.candidate or ""  # the reader at full coverage
                 shown = ans.sources[0].excerpt if ans.sources else ""
                 row["excerpt_has_answer"] = float(any(_contains(shown, g) for g in q.answers))
                 row["exact_match"] = max(exact_match(predicted, g) for g in q.answers)
                 row["f1"] = max(f1_score(predicted, g) for g in q.answers)
                 row["answered"] = float(ans.answer is not None)
+                if ans.answer is not None:
+                    row["shown_f1"] = max(f1_score(ans.answer, g) for g in q.answers)
             times.append(time.perf_counter() - t0)
             per_type[qtype].append(row)
             if progress:
@@ -184,3 +200,199 @@ def evaluate(dataset: str | Path, *, answers: bool = True, limit: int | None = N
 def _means(rows: list[dict[str, float]]) -> dict[str, float]:
     keys = {k for r in rows for k in r}
     return {k: statistics.mean(r[k] for r in rows if k in r) for k in sorted(keys)}
+
+
+# --- news questions over an existing archive (news-qa JSONL) --------------------------------------
+
+# How a reply is scored (../shared/data/news-qa/README.md): a gold span (all of them with ``all``)
+# or the gold date appears, after normalisation, in the answer (at most 100 characters) or in a
+# fact's text or value (at most 60).
+ANSWER_CAP = 100
+FACT_CAP = 60
+RELIABILITY_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0)
+_HARAKAT = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+
+
+def _news_norm(text: str) -> str:
+    """Fold alef/hamza forms, ta marbuta, alef maqsura, harakat and digits (the scoring rules)."""
+    text = fold(normalize(_HARAKAT.sub("", text)))
+    return text.replace("ؤ", "و").replace("ئ", "ي").replace("ء", "")
+
+
+@dataclass(frozen=True, slots=True)
+class NewsQuestion:
+    """One news-qa question: the text, its type, gold spans (or date) and the right articles."""
+
+    qid: str
+    question: str
+    type: str
+    gold: tuple[str, ...]
+    urls: frozenset[str]
+    all: bool = False
+    gold_date: str | None = None
+    followup: NewsQuestion | None = None  # the elliptic question asked after this one
+
+
+def load_news_questions(path: str | Path) -> list[NewsQuestion]:
+    """Read a news-qa JSONL file (plain, follow-up or English questions)."""
+    out = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            urls = frozenset([obj["url"], *obj.get("also_in", [])])
+            if "first" in obj:
+                then = _news_question(obj["id"] + "/then", obj["then"], urls)
+                out.append(_news_question(obj["id"], obj["first"], urls, then))
+            else:
+                out.append(_news_question(obj["id"], obj, urls))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DatasetError(f"{path}, line {n}: not a news-qa question ({exc}); expected one JSON object "
+                               'a line with "url", "question", "type" and "gold" (or "first" and "then").') from exc
+    return out
+
+
+def _news_question(qid: str, obj: dict, urls: frozenset[str], followup: NewsQuestion | None = None) -> NewsQuestion:
+    return NewsQuestion(qid, obj["question"], obj["type"], tuple(obj["gold"]), urls, bool(obj.get("all")),
+                        obj.get("gold_date"), followup)
+
+
+def is_right(reply: dict, q: NewsQuestion, *, field: str = "answer") -> bool:
+    """True when an ``ask --json`` reply holds the gold as the news-qa README scores it.
+
+    ``field="candidate"`` scores the best guess kept below the threshold (full-coverage reading).
+    """
+    answer = reply.get(field)
+    if not answer:
+        return False
+    texts = [answer] if len(answer) <= ANSWER_CAP else []
+    if field == "answer":
+        for f in reply.get("facts", []):
+            texts += [v for v in (f.get("text"), f.get("value")) if v and len(v) <= FACT_CAP]
+    hay = [_news_norm(t) for t in texts]
+    golds = [_news_norm(g) for g in q.gold]
+    if q.all:
+        if golds and all(any(g in h for h in hay) for g in golds):
+            return True
+    elif any(g in h for g in golds for h in hay):
+        return True
+    return bool(q.gold_date) and any(q.gold_date in t for t in texts)
+
+
+@dataclass(slots=True)
+class NewsReport:
+    """Figures of a news-qa run: overall, per type, and confidence against share right."""
+
+    dataset: str
+    questions: int
+    overall: dict[str, float] = field(default_factory=dict)
+    by_type: dict[str, dict[str, float]] = field(default_factory=dict)
+    reliability: list[dict[str, float]] = field(default_factory=list)
+    followups: dict[str, float] = field(default_factory=dict)
+    rows: list[dict] = field(default_factory=list)
+    ms_per_question: float = 0.0
+
+    def as_dict(self) -> dict:
+        """Return the JSON form printed by ``arshif eval --json``."""
+        r4 = lambda m: {k: round(v, 4) for k, v in m.items()}  # noqa: E731
+        return {"dataset": self.dataset, "questions": self.questions, "overall": r4(self.overall),
+                "by_type": {t: r4(m) for t, m in self.by_type.items()},
+                "reliability": [r4(b) for b in self.reliability], "followups": r4(self.followups),
+                "ms_per_question": round(self.ms_per_question, 2), "rows": self.rows}
+
+
+def _score_reply(reply: dict, q: NewsQuestion) -> dict:
+    sources = reply.get("sources") or []
+    shown = bool(reply.get("answer"))
+    right = shown and is_right(reply, q)
+    guess_right = right or is_right(reply, q, field="candidate")
+    return {"id": q.qid, "type": q.type, "question": q.question, "source_hit": float(bool(sources)
+            and sources[0].get("url") in q.urls), "shown": float(shown), "right": float(right),
+            "reader_right": float(guess_right), "confidence": float(reply.get("confidence") or 0.0),
+            "answer": reply.get("answer"), "candidate": reply.get("candidate")}
+
+
+def evaluate_news(dataset: str | Path, conn, *, limit: int | None = None,
+                  progress: Callable[[int], None] | None = None) -> NewsReport:
+    """Ask every news-qa question of an existing archive and score the replies (README's rules).
+
+    A follow-up exchange asks its first question, then the elliptic one in the same conversation
+    (``qa.answer_question`` with the articles shown and the question asked before, as the bot and
+    ``arshif chat`` do); both are scored, and ``followups`` counts the second ones.
+    """
+    from . import qa
+
+    questions = load_news_questions(dataset)
+    if limit:
+        questions = questions[:limit]
+    rows: list[dict] = []
+    follow_rows: list[dict] = []
+    times = []
+    for q in questions:
+        t0 = time.perf_counter()
+        ans = qa.answer_question(conn, q.question)
+        rows.append(_score_reply(ans.as_dict(), q))
+        if q.followup is not None:
+            then = qa.answer_question(conn, q.followup.question, context_ids=list(ans.shown_ids),
+                                      previous=ans.question_asked)
+            row = _score_reply(then.as_dict(), q.followup)
+            row["followup"] = True
+            follow_rows.append(row)
+            rows.append(row)
+        times.append(time.perf_counter() - t0)
+        if progress:
+            progress(1)
+    report = NewsReport(str(dataset), len(rows), rows=rows,
+                        ms_per_question=statistics.mean(times) * 1000 if times else 0.0)
+    report.overall = _news_figures(rows)
+    by_type: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_type[r["type"]].append(r)
+    report.by_type = {t: _news_figures(rs) for t, rs in sorted(by_type.items())}
+    report.reliability = reliability_table(rows)
+    if follow_rows:
+        report.followups = {"questions": float(len(follow_rows)), **_news_figures(follow_rows)}
+    return report
+
+
+def _news_figures(rows: list[dict]) -> dict[str, float]:
+    n = max(len(rows), 1)
+    shown = sum(r["shown"] for r in rows)
+    right = sum(r["right"] for r in rows)
+    return {"questions": float(len(rows)), "source_at_1": sum(r["source_hit"] for r in rows) / n,
+            "answer_hit": right / n, "precision": right / shown if shown else float("nan"),
+            "coverage": shown / n, "wrong_shown": shown - right, "reader_hit": sum(r["reader_right"] for r in rows) / n}
+
+
+def reliability_table(rows: list[dict]) -> list[dict[str, float]]:
+    """Return, per confidence bin, how many replies fall there and the share whose best guess is right.
+
+    Every reply counts (shown or not): ``confidence`` is the engine's probability that its best
+    guess is right, so a calibrated engine has ``right`` close to ``mean_confidence`` in each bin.
+    """
+    out = []
+    edges = RELIABILITY_BINS
+    for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
+        last = i == len(edges) - 2
+        inside = [r for r in rows if lo <= r["confidence"] < hi or (last and r["confidence"] == hi)]
+        if not inside:
+            out.append({"lo": lo, "hi": hi, "n": 0.0, "mean_confidence": float("nan"), "right": float("nan"),
+                        "shown": 0.0})
+            continue
+        out.append({"lo": lo, "hi": hi, "n": float(len(inside)),
+                    "mean_confidence": statistics.mean(r["confidence"] for r in inside),
+                    "right": statistics.mean(r["reader_right"] for r in inside),
+                    "shown": sum(r["shown"] for r in inside)})
+    return out
+
+
+def is_news_file(path: str | Path) -> bool:
+    """True for a JSON-lines file (news-qa), as opposed to one SQuAD-format JSON document."""
+    path = Path(path)
+    if path.suffix == ".jsonl":
+        return True
+    with path.open("rb") as f:
+        head = f.read(4096).decode("utf-8", "ignore").lstrip()
+    first = head.split("\n", 1)[0]
+    return head.startswith("{") and ('"question"' in first or '"first"' in first)

@@ -12,18 +12,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import re
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from . import confidence as confidence_model
 from . import spans, store
-from .analysis import fold, normalize
+from .analysis import fold, normalize, term, words
 from .dates import DateMention, format_date
-from .question import _ASKS_YEAR, QuestionAnalysis, analyze_question, expected_kinds, question_tense, question_type
+from .question import (
+    _ASKS_YEAR,
+    QuestionAnalysis,
+    analyze_question,
+    expand_followup,
+    expected_kinds,
+    question_tense,
+    question_type,
+)
 from .retrieval import _DIGITS, _NUMERIC, TYPED_SENTENCE_RATIO, Gathered, _Sentence, gather, retrieve_articles
 from .segments import split_sentences
 
@@ -35,6 +46,7 @@ __all__ = [
     "Source",
     "analyze_question",
     "answer_question",
+    "expand_followup",
     "expected_kinds",
     "gather",
     "question_tense",
@@ -83,6 +95,22 @@ class Answer:
     sources: tuple[Source, ...]
     article_ids: tuple[int, ...] = ()
     ms: float = 0.0
+    candidate: str | None = None  # the best guess when ``answer`` is None (for evaluation; never shown)
+    asked: str | None = None  # the question answered: a follow-up's full form («ومتى؟» → «متى وقعت …؟»)
+    evidence: Mapping[str, float] = dataclasses.field(default_factory=dict)  # what ``confidence`` was computed from
+    other_language: bool = False  # the closest articles are not in the question's language
+
+    @property
+    def question_asked(self) -> str:
+        """Return the question as answered (a follow-up's full form), for the next follow-up."""
+        return self.asked or self.question
+
+    @property
+    def shown_ids(self) -> tuple[int, ...]:
+        """Return the articles a reply shows: the answer's source, or the closest one or two."""
+        if self.answer is not None:
+            return tuple(s.article_id for s in self.sources[:1])
+        return tuple(s.article_id for s in self.sources[:SHOWN_WHEN_UNSURE])
 
     def as_dict(self) -> dict:
         """Return the JSON contract of ``arshif ask --json`` (DESIGN §7)."""
@@ -93,6 +121,9 @@ class Answer:
             "facts": [{"kind": f.kind, "text": f.text, "value": f.value, "role": f.role, "label": f.label}
                       for f in self.facts],
             "confidence": round(self.confidence, 3),
+            "candidate": self.candidate,
+            "asked": self.question_asked,
+            "other_language": self.other_language,
             "sources": [
                 {"article_id": s.article_id, "title": s.title, "url": s.url, "published": s.published,
                  "source": s.source, "excerpt": s.excerpt, "highlights": [list(h) for h in s.highlights]}
@@ -122,7 +153,9 @@ def _coordinated(body: str, first: spans.SpanCandidate, others: list[spans.SpanC
             continue
         lo, hi = sorted([(first.start, first.end), (c.start, c.end)])
         gap = body[lo[1]:hi[0]]
-        if len(gap) <= 80 and (c.role or re.search(r"(?:^|\s)(?:و|مع|and|with)(?:\s|$)|\sو\S", gap)):
+        # People are paired across a role («X ونظيره المغربي Y»); organisations only side by side.
+        limit = 80 if first.kind == "person" else 25
+        if len(gap) <= limit and (c.role or re.search(r"(?:^|\s)(?:و|مع|and|with)(?:\s|$)|\sو\S", gap)):
             group.append(c)
     return sorted(group, key=lambda c: c.start)
 
@@ -168,6 +201,7 @@ SENTENCE_WEIGHT_TYPED = 2.0
 PROXIMITY_BONUS = 1.0  # a fact right next to the question's words («وقّع ... اليوم الخميس»)
 TENSE_PENALTY = 1.5  # «متى وقعت» (past) is not answered by «بحلول عام 2027»
 EXCERPT_CHARS = 600
+SHOWN_WHEN_UNSURE = 2  # excerpts shown with «لست متأكدا»
 
 
 def _excerpt(body: str, sent: tuple[int, int], marks: list[tuple[int, int]]) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -205,7 +239,7 @@ def _followup_ids(conn: sqlite3.Connection, context_ids: Sequence[int] | None) -
 
 def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Sequence[int] | None = None,
                     context_ids: Sequence[int] | None = None, lang: str | None = None,
-                    max_sources: int = 3) -> Answer:
+                    max_sources: int = 3, previous: str | None = None) -> Answer:
     """Answer a question from the archive.
 
     ``article_ids`` restricts the search to those articles; ``context_ids`` are the articles the
@@ -214,27 +248,40 @@ def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Seq
     """
     started = time.perf_counter()
     qa = analyze_question(question)
+    if previous and qa.is_followup:
+        # «ومتى؟» is answered as the full question it stands for (the previous question's subject
+        # with the new question word), from the story just shown first.
+        full = expand_followup(question, previous)
+        if full != question:
+            qa = dataclasses.replace(analyze_question(full), type=qa.type, is_followup=True)
     lang = lang or ("ar" if re.search("[\u0600-\u06ff]", question) else "en")
     scope = list(article_ids) if article_ids is not None else None
     ctx = _followup_ids(conn, context_ids)
     result = None
     if ctx and qa.is_followup:
         within = ctx if scope is None else [a for a in ctx if a in scope]
-        # The article the last answer came from first, then the others shown with it.
+        # The article the last answer came from first, then the others shown with it. An unsure
+        # guess from the same story is kept unless the archive has a sure answer.
         for group in (within[:1], within[1:]):
             if group:
-                result = _answer_in(conn, qa, group, lang, max_sources, followup=True)
-                if result.answer is not None:
+                found = _answer_in(conn, qa, group, lang, max_sources, followup=True)
+                if found.answer is not None:
+                    result = found
                     break
-                result = None
-    if result is None:
+                if result is None and found.candidate is not None:
+                    result = found
+    if result is None or result.answer is None:
         # A question with its own topic searches the archive; the articles just shown get a
         # head start, so «متى وقعت الاتفاقية؟» still means the agreement under discussion.
-        result = _answer_in(conn, qa, scope, lang, max_sources, followup=False, boost=ctx)
+        wide = _answer_in(conn, qa, scope, lang, max_sources, followup=False, boost=ctx)
+        if result is None or wide.answer is not None:
+            result = wide
     ms = (time.perf_counter() - started) * 1000
     log.info("ask: %d chars, type %s, answered %s, %.1f ms", len(question), qa.type, result.answer is not None, ms)
-    return Answer(result.question, result.type, result.answer, result.facts, result.confidence,
-                  result.sources, result.article_ids, ms)
+    return Answer(question, result.type, result.answer, result.facts, result.confidence,
+                  result.sources, result.article_ids, ms, result.candidate,
+                  qa.text if qa.text != question else None, result.evidence,
+                  bool(result.sources) and _script(question) != _script(result.sources[0].excerpt))
 
 
 def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | None, lang: str,
@@ -303,9 +350,73 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
         best_sentence = next((s for s in g.sentences if s.article_id == best.article_id
                               and s.start <= best.start < s.end), best_sentence)
     top_score = best_sentence.score if best_sentence else 0.0
-    if best_sentence is None or (top_score < MIN_SENTENCE_SCORE and not followup) or confidence < MIN_CONFIDENCE:
-        answer_text, shown = None, []
-    return _reply(g, qa, answer_text, shown, confidence, best_sentence, lang, max_sources)
+    candidate = answer_text
+    evidence: dict[str, float] = {}
+    if answer_text is not None:
+        # Show the best guess only when the evidence around it says it is likely right, in an
+        # article of the question's language, from a sentence that matches the question.
+        calibration = confidence_model.load()
+        evidence = _evidence(conn, g, qa, best, shown, pooled, kinds, followup)
+        confidence = calibration.probability(evidence)
+        mismatch = _script(qa.text) != _script(g.articles[best.article_id].body[:400])
+        weak = best_sentence is None or (top_score < MIN_SENTENCE_SCORE and not followup)
+        if weak or mismatch or not calibration.shows(confidence):
+            answer_text, shown = None, []
+    result = _reply(g, qa, answer_text, shown, confidence, best_sentence, lang, max_sources)
+    return dataclasses.replace(result, candidate=candidate if answer_text is None else None, evidence=evidence)
+
+
+_ARABIC = re.compile("[\u0600-\u06ff]")
+_LATIN = re.compile("[A-Za-z]")
+
+
+def _script(text: str) -> str:
+    """Return "ar" or "en": the script most of a text's letters are written in."""
+    return "ar" if len(_ARABIC.findall(text)) >= len(_LATIN.findall(text)) else "en"
+
+
+def _evidence(conn: sqlite3.Connection, g: Gathered, qa: QuestionAnalysis, best: spans.SpanCandidate,
+              shown: list[spans.SpanCandidate], pooled: list[tuple[float, spans.SpanCandidate]],
+              kinds: dict[str, float], followup: bool) -> dict[str, float]:
+    """Return the evidence (``confidence.FEATURES``) around the best guess and the names shown with it."""
+    f = best.feats
+    art = g.articles[best.article_id]
+    sents = split_sentences(art.body)
+    i = next((k for k, (s, e) in enumerate(sents) if s <= best.start < e + 1), 0)
+    lo = sents[max(0, i - 1)][0] if sents else 0
+    hi = sents[min(len(sents) - 1, i + 1)][1] if sents else len(art.body)
+    have = {term(w) for w in words(f"{art.title} {art.body[lo:hi]}")}
+    in_title = {term(w) for w in words(art.title)}
+    terms = list(qa.terms)
+    df = store.doc_freqs(conn, terms) if terms else {}
+    n = max(store.max_article_id(conn), 1)
+    idf = {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
+    total = sum(idf.values()) or 1.0
+    rarest = max(terms, key=lambda t: idf[t]) if terms else None
+    by_article: dict[int, float] = {}
+    for snt in g.sentences:
+        by_article.setdefault(snt.article_id, snt.score)
+    mine = by_article.get(best.article_id, 0.0)
+    rival = max((v for a, v in by_article.items() if a != best.article_id), default=0.0)
+    agreeing = {c.article_id for _, c in pooled if c.article_id != best.article_id and _agree(best, c)}
+    runner_up = pooled[1][0] if len(pooled) > 1 else 0.0
+    # The names shown together («X ونظيره Y») are one answer: their probabilities add up.
+    prob = min(1.0, sum(p for p, c in pooled if any(c is s or _agree(c, s) for s in shown)
+                        and c.article_id == best.article_id) or pooled[0][0])
+    qtype = {"money": "number"}.get(qa.type, qa.type)
+    ev = {
+        "prob": prob, "margin": pooled[0][0] - runner_up, "typed": float(best.kind in kinds),
+        "role": float(best.kind == "person" and bool(best.role)),
+        "cover": sum(idf[t] for t in terms if t in have) / total,
+        "title": sum(idf[t] for t in terms if t in in_title) / total,
+        "rarest": float(rarest is not None and rarest in have),
+        "local": min(f.get("local_cov", 0.0), 1.0), "near": f.get("near_log", 0.0),
+        "lead": max(-1.0, min(1.0, mine - rival)), "agree": min(len(agreeing), 3) / 3,
+        "terms": min(len(terms), 8) / 8, "followup": float(followup),
+    }
+    for t in ("who", "when", "where", "number", "what"):
+        ev[f"q_{t}"] = float(qtype == t or (t == "what" and qtype not in ("who", "when", "where", "number")))
+    return ev
 
 
 def _against_tense(c: spans.SpanCandidate, tense: str, published: str | None) -> float:

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 from .analysis import STOPWORDS, fold, normalize, root, tokenize
 
-__all__ = ["QuestionAnalysis", "analyze_question", "expected_kinds", "question_tense", "question_type"]
+__all__ = [
+    "QuestionAnalysis",
+    "analyze_question",
+    "expand_followup",
+    "expected_kinds",
+    "question_tense",
+    "question_type",
+]
 
 # (pattern on the folded question, answer type). First match wins; order matters: the specific
 # «في أي عام» must beat the generic «أي».
@@ -25,11 +32,12 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
         (r"\b(?:ما|ماهو|ماهي)\s+(?:هو\s+|هي\s+)?(?:تاريخ|عام|سنه)\b", "when"),
         (r"^(?:و|ف)?(?:اين|أين)\b|\bاين\b", "where"),
         (r"\b(?:في|فى)\s+(?:اي|ايه)\s+(?:مدينه|بلد|دوله|مكان|منطقه|قاره|عاصمه|ولايه|جزيره)\b", "where"),
-        (r"\bكم\s+(?:تبلغ|بلغت|بلغ|يبلغ|قيمه|تكلفه|كلفه|سعر|ثمن|مبلغ)\b"
+        (r"\bكم\s+(?:تبلغ|بلغت|بلغ|يبلغ|قيمه|قيمت\w*|تكلفه|تكلفت\w*|كلفه|كلفت\w*|سعر|ثمن|مبلغ)\b"
          r"|\b(?:قيمه|تكلفه|كلفه|مبلغ)\b.*\bكم\b", "money"),
         (r"\bكم\b|\b(?:ما|ماهو|ماهي)\s+(?:هو\s+|هي\s+)?(?:عدد|نسبه|مساحه|طول|حجم|قيمه|مقدار|عمر)\b",
          "number"),
-        (r"^(?:و|ف)?من\s|^(?:و|ف)?من$|\bمن\s+(?:هو|هي|هم|الذي|التي|الذين)\b|^(?:و|ف)?لمن\b", "who"),
+        (r"^(?:و|ف)?من\s|^(?:و|ف)?من$|\bمن\s+(?:هو|هي|هم|الذي|التي|الذين)\b|^(?:و|ف)?لمن\b"
+         r"|^(?:و|ف)?(?:مع|عن|الي|علي|بمن|ممن)\s+من\b|^(?:و|ف)?(?:بمن|ممن)\b", "who"),
         (r"\b(?:ما|ماهو|ماهي)\s+(?:هو\s+|هي\s+)?(?:اسم)\b", "who"),
         (r"^(?:و|ف)?(?:لماذا|لما)\b", "why"),
         (r"^(?:و|ف)?كيف\b", "how"),
@@ -76,9 +84,13 @@ class QuestionAnalysis:
     roots: tuple[tuple[str, str], ...] = ()  # (root, term) of each content word
 
 
+# «وكم …؟», «وإلى متى …؟»: the joining و/ف written onto the question word (or «إلى») is not part of it.
+_JOINED_QWORD = re.compile(r"^(?:و|ف)(?=(?:كم|متي|اين|من|لمن|ما|ماذا|لماذا|كيف|هل|اي|ايه|الي|في|مع)\b)")
+
+
 def question_type(question: str) -> str:
     """Return the expected answer type: who, when, where, money, number, what, why, how, yesno."""
-    q = fold(normalize(question)).strip()
+    q = _JOINED_QWORD.sub("", fold(normalize(question)).strip())
     for pattern, qtype in _TYPE_RULES:
         if pattern.search(q):
             return qtype
@@ -93,18 +105,33 @@ _QWORDS = frozenset(
 _STOP_FOLDED = frozenset(fold(normalize(w)) for w in STOPWORDS) | _QWORDS
 
 
+_BACK_AR = re.compile(r"^(?:و|ف)?(?:(?:من|في|عن|ل|ب|علي|الي|مع|عبر)(?:ها|ه|هم|هما|هن)|ذلك|هذا|هذه|تلك|هناك|هنا"
+                      r"|\w{3,}(?:ها|هم|هما))$")
+_BACK_EN = frozenset("it its them they their that there he she his her those these".split())
+
+
+def _points_back(word: str) -> bool:
+    """True for a word that refers to what was said before («منها», «ذلك», «تكلفتها», "them")."""
+    w = fold(normalize(word))
+    return w in _BACK_EN or bool(_BACK_AR.match(w))
+
+
 def analyze_question(question: str) -> QuestionAnalysis:
     """Return the question's type, content terms and focus."""
     qtype = question_type(question)
     terms: list[str] = []
     words: list[str] = []
-    for tok in tokenize(question):
-        if fold(normalize(tok.text)) in _STOP_FOLDED:
+    for k, tok in enumerate(tokenize(question)):
+        folded = fold(normalize(tok.text))
+        if folded in _STOP_FOLDED or (k == 0 and folded[:1] in "وف" and folded[1:] in _STOP_FOLDED):
             continue
         terms.append(tok.term)
         words.append(tok.text)
     focus = words[0] if words else None
-    is_followup = bool(_FOLLOWUP_PREFIX.match(question)) and len(terms) <= 2
+    # «ومتى؟», «وكم منها مدرج في السوق؟»: joined to what was said, with few words of its own or
+    # words that point back («منها», «ذلك», «تكلفتها», "of them").
+    is_followup = bool(_FOLLOWUP_PREFIX.match(question)) and (
+        len(terms) <= 2 or (len(terms) <= 4 and any(_points_back(t.text) for t in tokenize(question))))
     roots = tuple(dict.fromkeys((root(w), t) for w, t in zip(words, terms, strict=True) if len(root(w)) >= 3))
     return QuestionAnalysis(question, qtype, tuple(dict.fromkeys(terms)), tuple(words), focus,
                             is_followup or not terms, roots)
@@ -165,3 +192,32 @@ def question_tense(question: str) -> str | None:
     if _PRESENT_Q.search(q):
         return "future"
     return None
+
+
+# «ومتى؟», «وإلى متى؟», "and when?": the joining word is dropped when the question is written out.
+_JOIN = re.compile(r"^\s*(?:(?:و|ف)(?=\S)|(?:and|so|then)\s+)", re.I)
+_END = re.compile(r"[\s؟?!.]+$")
+
+
+def expand_followup(question: str, previous: str | None) -> str:
+    """Return the full question an elliptic follow-up stands for, else the question unchanged.
+
+    «ومتى وقعت؟» after «من وقع اتفاقية السايبر بين المغرب وإسرائيل؟» stands for «متى وقعت اتفاقية
+    السايبر بين المغرب وإسرائيل؟»: the new question word and words first, then the previous
+    question's content words (its subject) that the new question does not already hold. A question
+    with its own subject (more than two content words, or no joining «و»/"and") is a new topic.
+    """
+    if not previous or not analyze_question(question).is_followup:
+        return question
+    head = _END.sub("", _JOIN.sub("", question.strip(), count=1))
+    have = {tok.term for tok in tokenize(head)}
+    carried = []
+    for tok in tokenize(previous):
+        if fold(normalize(tok.text)) in _STOP_FOLDED or tok.term in have:
+            continue
+        have.add(tok.term)
+        carried.append(tok.text)
+    if not carried:
+        return question
+    mark = "?" if re.search(r"[A-Za-z]", head) and not re.search("[\u0600-\u06ff]", head) else "؟"
+    return f"{head} {' '.join(carried)}{mark}"

@@ -11,7 +11,7 @@ from arshif.bot.config import Settings
 from arshif.bot.core import ARTICLE_MAX_UNITS, MAX_QUERY_CHARS, Conversation, Reply, Who, flat_buttons, is_question
 from arshif.bot.render import callback_data_ok, render_html, utf16_len
 from arshif.bot.texts import COMMANDS, TEXTS, help_text, language_for
-from arshif.index import store
+from arshif.index import confidence, store
 from arshif.index.ingest import ingest_paths
 
 ADMIN, MEMBER, STRANGER = 1, 2, 3
@@ -24,6 +24,12 @@ def conv(archive_path: Path) -> Conversation:
     conversation = Conversation(archive_path, settings, bot_username="arshif_test_bot")
     yield conversation
     conversation.close()
+
+
+@pytest.fixture
+def sure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every best guess is shown as an answer (tests of how an answer is laid out, not of confidence)."""
+    monkeypatch.setattr(confidence, "load", lambda: confidence.Calibration({}, 0.0, 0.0))
 
 
 def member(chat_id: int = MEMBER, language_code: str = "ar") -> Who:
@@ -69,7 +75,8 @@ def test_question_gets_an_answer_and_words_get_results(conv: Conversation) -> No
     assert results.items[0].number == 1 and results.items[0].highlights
 
 
-def test_follow_up_uses_chat_memory_and_survives_a_restart(conv: Conversation, archive_path: Path) -> None:
+def test_follow_up_uses_chat_memory_and_survives_a_restart(conv: Conversation, archive_path: Path,
+                                                           sure: None) -> None:
     first = conv.handle(member(), "من وقع اتفاقية الربط الكهربائي؟")
     [article_id] = first.shown
     conv.close()
@@ -84,12 +91,32 @@ def test_follow_up_uses_chat_memory_and_survives_a_restart(conv: Conversation, a
     again.close()
 
 
-def test_the_answers_own_fact_comes_first(conv: Conversation) -> None:
+def test_the_answers_own_fact_comes_first(conv: Conversation, sure: None) -> None:
     reply = conv.handle(member(), "كم قيمة المنحة الأوروبية؟")
     assert reply.facts[0].kind == "money" and reply.facts[0].text == "3 ملايين يورو"
     assert reply.answer is None  # the fact says it; no separate answer line
     assert [f.kind for f in reply.facts[1:]] == sorted((f.kind for f in reply.facts[1:]),
                                                         key=["person", "org", "date", "place"].index)
+
+
+def test_a_follow_up_is_asked_as_the_full_question_and_remembered(conv: Conversation) -> None:
+    conv.handle(member(), "من وقع اتفاقية الربط الكهربائي بين الأردن ومصر؟")
+    conv.handle(member(), "ومتى؟")
+    _, asked = store.load_chat_context(conv.conn(), MEMBER)
+    assert asked.startswith("متى") and "الكهربائي" in asked
+    # A question with its own subject drops the old one.
+    conv.handle(member(), "من أطلق منصة مسار الرقمية للنقل العام؟")
+    _, asked = store.load_chat_context(conv.conn(), MEMBER)
+    assert asked == "من أطلق منصة مسار الرقمية للنقل العام؟"
+
+
+def test_an_unsure_answer_says_so_with_one_or_two_passages(conv: Conversation,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(confidence, "load", lambda: confidence.Calibration({}, 0.0, 1.01))
+    reply = conv.handle(member(), "كم قيمة المنحة الأوروبية؟")
+    assert reply.lead == "لست متأكدا — أقرب ما وجدت:"
+    assert reply.facts == () and reply.answer is None and 1 <= len(reply.items) <= 2
+    assert "أقرب ما وجدت" in render_html(reply)[0]
 
 
 def test_a_new_question_is_not_answered_from_the_previous_article(conv: Conversation) -> None:

@@ -11,11 +11,26 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from arshif.index import qa, store
+from arshif.bot.core import answer_reply
+from arshif.bot.texts import t
+from arshif.index import confidence, qa, store
 from arshif.index.errors import DatasetError
 from arshif.index.evaluation import evaluate, exact_match, f1_score, normalize_answer
-from arshif.index.ingest import ingest_paths
+from arshif.index.ingest import RawArticle, ingest_paths, ingest_records
 from conftest import SEED
+
+
+@pytest.fixture
+def calibrated() -> None:
+    """Ask with the shipped confidence (only answers it would bet on are shown)."""
+
+
+@pytest.fixture(autouse=True)
+def _reader_shows_every_guess(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most tests here check the reader (what it picks, with which facts); whether a guess is sure
+    enough to show is the confidence's job, tested with ``calibrated`` and on news in tests/bench."""
+    if "calibrated" not in request.fixturenames:
+        monkeypatch.setattr(confidence, "load", lambda: confidence.Calibration({}, 0.0, 0.0))
 
 
 def _ids_by_url(conn: sqlite3.Connection, fragment: str) -> int:
@@ -153,7 +168,8 @@ def test_answers_can_be_restricted_to_given_articles(archive: sqlite3.Connection
 
 
 @pytest.mark.parametrize("question", ["من اخترع آلة الزمن الكمومية في المريخ؟", "Who painted the purple zebra?"])
-def test_nothing_relevant_gives_a_null_answer_not_a_guess(archive: sqlite3.Connection, question: str) -> None:
+def test_nothing_relevant_gives_a_null_answer_not_a_guess(archive: sqlite3.Connection, question: str,
+                                                           calibrated: None) -> None:
     answer = qa.answer_question(archive, question)
     assert answer.answer is None
     assert answer.as_dict()["answer"] is None
@@ -322,3 +338,93 @@ def test_eval_refuses_a_file_that_is_not_squad(tmp_path: Path, content: str, say
     path.write_text(content, encoding="utf-8")
     with pytest.raises(DatasetError, match=says):
         evaluate(path)
+
+
+# --- honesty: calibrated confidence, null answers with the best guess kept, language ----------------
+
+
+def never_sure() -> confidence.Calibration:
+    return confidence.Calibration({}, 0.0, 1.01)
+
+
+def always_shown() -> confidence.Calibration:
+    return confidence.Calibration({}, 0.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["من وقع اتفاقية الربط الكهربائي؟", "كم قيمة المنحة الأوروبية لميناء الإسكندرية؟", "Who announced the AI fund?"],
+)
+def test_an_unsure_answer_is_null_and_keeps_its_guess(archive: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch,
+                                                      question: str) -> None:
+    monkeypatch.setattr(confidence, "load", always_shown)
+    sure = qa.answer_question(archive, question)
+    monkeypatch.setattr(confidence, "load", never_sure)
+    unsure = qa.answer_question(archive, question)
+    assert sure.answer and unsure.answer is None
+    assert unsure.candidate == sure.answer and sure.candidate is None
+    assert unsure.facts == ()  # no fact bullets for a guess
+    data = unsure.as_dict()
+    assert data["answer"] is None and data["candidate"] == sure.answer
+    assert unsure.sources[0].excerpt  # the closest passage is still there
+    reply = answer_reply(unsure, "ar")
+    assert reply.lead == t("not_sure", "ar") == "لست متأكدا — أقرب ما وجدت:"
+    assert reply.facts == () and reply.answer is None
+    assert 1 <= len(reply.items) <= 2 and reply.shown == unsure.shown_ids
+    assert answer_reply(unsure, "en").lead == "Not sure — closest passages:"
+
+
+# An Arabic article whose Latin names an English question can match (fictional company and people).
+ZEPHYR = RawArticle(
+    title="شركة Zephyrlink تفتتح مركز بيانات في مدينة الواحة",
+    body="افتتحت شركة Zephyrlink أمس الثلاثاء مركز بيانات جديدا في مدينة الواحة بكلفة 40 مليون دولار. "
+         "وقال الرئيس التنفيذي للشركة سليم الحارثي إن المركز سيوفر 300 وظيفة بحلول عام 2027.\n\n"
+         "وأسس الحارثي شركة Zephyrlink عام 2012 في دبي.",
+    published="2024-05-08", url="https://example.org/tests/zephyrlink",
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who founded Zephyrlink?", "How much did the Zephyrlink data centre cost?", "When did Zephyrlink open it?",
+     "Where is the Zephyrlink data centre?"],
+)
+def test_a_question_in_another_language_than_the_article_is_not_answered(
+        archive: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch, question: str) -> None:
+    monkeypatch.setattr(confidence, "load", always_shown)
+    ingest_records(archive, iter([ZEPHYR]), workers=1)
+    answer = qa.answer_question(archive, question, article_ids=[_ids_by_url(archive, "tests/zephyrlink")])
+    assert answer.sources[0].url == ZEPHYR.url
+    assert answer.answer is None and answer.facts == ()
+    assert answer.other_language and answer.as_dict()["other_language"]
+    reply = answer_reply(answer, "en")
+    assert reply.lead == "Not sure — closest passages:" and t("other_language", "en") in reply.notes
+    # The same question in Arabic is answered from it.
+    assert not qa.answer_question(archive, "من أسس شركة Zephyrlink؟").other_language
+
+
+@pytest.mark.parametrize(
+    ("weights", "bias", "evidence", "low", "high"),
+    [
+        ({"prob": 4.0}, -2.0, {"prob": 1.0}, 0.85, 0.90),
+        ({"prob": 4.0}, -2.0, {"prob": 0.0}, 0.10, 0.13),
+        ({"cover": 2.0, "agree": 2.0}, -1.0, {"cover": 1.0, "agree": 1.0}, 0.94, 0.96),
+    ],
+)
+def test_confidence_is_a_logistic_probability(weights: dict, bias: float, evidence: dict, low: float,
+                                              high: float) -> None:
+    p = confidence.Calibration(weights, bias, 0.5).probability(evidence)
+    assert low <= p <= high
+
+
+def test_a_calibration_for_other_features_is_refused(tmp_path: Path) -> None:
+    shipped = json.loads((Path(qa.__file__).parent / "data" / "confidence.json").read_text(encoding="utf-8"))
+    assert shipped["feature_version"] == confidence.FEATURE_VERSION
+    assert shipped["made_by"]["script"] == "tests/bench/fit_confidence.py"
+    assert 0.0 < shipped["threshold"] < 1.0
+    stale = tmp_path / "confidence.json"
+    stale.write_text(json.dumps({**shipped, "feature_version": confidence.FEATURE_VERSION - 1}), encoding="utf-8")
+    refused = confidence.read(stale)
+    assert not refused.usable and not refused.shows(0.99)
+    assert not confidence.read(tmp_path / "missing.json").usable
+    assert confidence.read(Path(qa.__file__).parent / "data" / "confidence.json").usable

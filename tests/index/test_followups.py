@@ -1,0 +1,73 @@
+"""Follow-ups carry the conversation's subject: «ومتى؟» is asked as the full question it stands for.
+
+Questions are written for the tests; the answers come from the bundled fictional samples.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from arshif.index import qa
+from arshif.index.question import expand_followup
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "starts", "holds"),
+    [
+        # The new question word and words first, then the previous question's subject.
+        ("من افتتح جسر الملك حمد الجديد في المنامة؟", "ومتى افتُتح؟", "متى افتُتح", ["جسر", "المنامة"]),
+        ("متى افتتح جسر الملك حمد؟", "وكم بلغت تكلفته؟", "كم بلغت تكلفته", ["جسر", "حمد"]),
+        ("كم عدد الحجاج القادمين من إندونيسيا هذا العام؟", "ومن أعلن ذلك؟", "من أعلن ذلك", ["الحجاج", "إندونيسيا"]),
+        ("متى تبدأ جامعة الواحة استقبال طلبات القبول؟", "وإلى متى يستمر التقديم؟", "إلى متى يستمر التقديم",
+         ["جامعة", "الواحة"]),
+        ("من يدرب منتخب الريحان لكرة اليد؟", "فأين سيعسكر؟", "أين سيعسكر", ["منتخب", "الريحان"]),
+        # More words of its own, but pointing back («منها», «ذلك», «عبرها»).
+        ("كم عدد المصانع التي افتتحتها الهيئة في الجبيل؟", "وكم منها يعمل بالطاقة الشمسية؟",
+         "كم منها يعمل بالطاقة الشمسية", ["المصانع", "الجبيل"]),
+        ("من أعلن إطلاق تطبيق النقل الموحد في الواحة؟", "وعبر أي منصة أعلن ذلك؟", "عبر أي منصة أعلن ذلك",
+         ["تطبيق", "الواحة"]),
+        ("Who opened the Lusail maritime museum?", "and when?", "when", ["Lusail", "museum"]),
+        ("Who opened the Lusail maritime museum?", "And where is it?", "where is it", ["Lusail"]),
+    ],
+)
+def test_an_elliptic_question_is_written_out(previous: str, question: str, starts: str, holds: list[str]) -> None:
+    full = expand_followup(question, previous)
+    assert full.startswith(starts), full
+    for word in holds:
+        assert word in full, full
+    assert full.count(holds[0]) == 1  # words the new question already has are not repeated
+
+
+@pytest.mark.parametrize(
+    ("previous", "question"),
+    [
+        # Its own subject: the old one is dropped.
+        ("من افتتح جسر الملك حمد؟", "ومتى افتتح مستشفى الأمير سلطان في الدمام؟"),
+        ("من افتتح جسر الملك حمد؟", "من يدرب نادي الوحدة لكرة القدم هذا الموسم؟"),
+        ("Who opened the Lusail maritime museum?", "Who won the Doha marathon this year?"),
+        ("من أعلن إطلاق تطبيق النقل الموحد؟", "وما أسباب ارتفاع أسعار الذهب عالميا هذا الأسبوع؟"),
+        # Nothing asked before.
+        (None, "ومتى؟"),
+    ],
+)
+def test_a_question_with_its_own_subject_stays_as_it_is(previous: str | None, question: str) -> None:
+    assert expand_followup(question, previous) == question
+
+
+def test_a_follow_up_is_answered_from_the_story_just_shown(archive: sqlite3.Connection) -> None:
+    first = qa.answer_question(archive, "من وقع اتفاقية الربط الكهربائي بين الأردن ومصر؟")
+    then = qa.answer_question(archive, "ومتى؟", context_ids=list(first.shown_ids), previous=first.question_asked)
+    assert then.question_asked.startswith("متى") and "الكهربائي" in then.question_asked
+    assert then.question == "ومتى؟"
+    assert then.sources[0].article_id == first.sources[0].article_id
+    guess = then.answer or then.candidate
+    assert guess is not None and then.type == "when"
+
+
+def test_a_chain_of_follow_ups_keeps_the_first_subject(archive: sqlite3.Connection) -> None:
+    first = qa.answer_question(archive, "من وقع اتفاقية الربط الكهربائي بين الأردن ومصر؟")
+    second = qa.answer_question(archive, "ومتى؟", context_ids=list(first.shown_ids), previous=first.question_asked)
+    third = qa.answer_question(archive, "وكم قيمتها؟", context_ids=list(second.shown_ids),
+                               previous=second.question_asked)
+    assert "الكهربائي" in third.question_asked and third.type == "money"
