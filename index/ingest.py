@@ -52,6 +52,8 @@ FUTURE_DAYS = 2  # a publication date later than this many days after today is a
 _CHUNK = MIB
 MAX_BODY_CHARS = 2_000_000  # one article; longer bodies are refused (likely not an article)
 BATCH = 256
+# Page cache of the writing connection during an ingest (KiB).
+INGEST_CACHE_KIB = 256 * 1024
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson", ".zip"}
 
 _FIELD_NAMES: dict[str, tuple[str, ...]] = {
@@ -602,6 +604,11 @@ def ingest_records(conn, records: Iterable[Item], *, workers: int | None = None,
     known = store.known_names(conn)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     pool = None
+    # Each article writes into indexes spread over the whole file (urls, content hashes, facts by
+    # key): with SQLite's default 2 MB page cache those pages are read again for every batch, and
+    # more of them as the archive grows (issue 12 §3). The cache is the connection's, for this run.
+    cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-INGEST_CACHE_KIB}")
 
     def batches() -> Iterator[list[RawArticle]]:
         batch: list[RawArticle] = []
@@ -673,6 +680,7 @@ def ingest_records(conn, records: Iterable[Item], *, workers: int | None = None,
         if pool is not None:
             pool.close()
             pool.join()
+        conn.execute(f"PRAGMA cache_size = {cache_size}")
     summary.seconds = time.perf_counter() - started
     log.info("ingest: %d added, %d duplicates, %d failed in %.1fs", summary.added, summary.duplicates,
              len(summary.failed), summary.seconds)
