@@ -37,6 +37,7 @@ __all__ = ["Candidate", "Lookup", "Profile", "RoleSpan", "find_people", "lookup"
 log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 8
+MAX_GROUPED = 200  # candidates grouped into people, most mentioned first
 LATEST = 5
 NEAR = 300  # characters around a mention where organisations and places count as "with" them
 DOMINANT = 3.0  # a group with this many times the mentions of the next one is the person meant
@@ -256,7 +257,9 @@ def _candidates(names: _Names, query: tuple[str, ...]) -> list[str]:
 def _group(names: _Names, keys: list[str]) -> list[list[str]]:
     """Group keys into people, most mentioned first (see the module docstring, step 3)."""
     groups: list[list[str]] = []
-    for k in sorted(keys, key=lambda k: (-names.counts[k], k)):
+    # A first name alone («محمد») has thousands of candidates; the most mentioned few hundred decide
+    # the people listed (and whether one dominates), the long tail of one-mention keys does not.
+    for k in sorted(keys, key=lambda k: (-names.counts[k], k))[:MAX_GROUPED]:
         form = names.forms[k]
         for g in groups:
             rep = names.forms[g[0]]
