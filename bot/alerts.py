@@ -41,6 +41,7 @@ __all__ = [
     "subscribe_reply",
     "subscriptions_reply",
     "unsubscribe_reply",
+    "welcome_back",
 ]
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 from arshif.bot import alerts as bot_alerts
 from arshif.bot.telegram_app import STATE_KEY, build_application
+from arshif.bot.texts import TEXTS
 from arshif.index import alerts as engine
 from arshif.index import store
 from telegram.ext import Application
@@ -455,3 +457,15 @@ async def test_feeds_command_for_admins(env: BotEnv) -> None:
     env.server.send_text(MEMBER, "/feeds")
     await env.server.wait_for("sendMessage", lambda c: c.chat_id == MEMBER, since=mark)
     assert "للمشرفين" in env.server.last_text(MEMBER)
+
+
+async def test_subscription_commands_share_the_rate_limit_and_its_warning(bot_factory) -> None:
+    """One rate limit for every command: over it, /subscriptions gets the same polite warning as a
+    question (the alert commands used to drop the message silently)."""
+    async with bot_factory(rate_limit=2, **FAST) as env:
+        for _ in range(3):
+            env.server.send_text(MEMBER, "/subscriptions")
+        replies = await env.server.wait_for("sendMessage", lambda c: c.chat_id == MEMBER, count=3, timeout=WAIT)
+        texts = [re.sub("[\u200f\u2068\u2069]", "", c.text or "") for c in replies]  # no direction marks
+        assert texts.count(TEXTS["rate_limited"]["ar"]) == 1
+        assert texts.count(TEXTS["list_empty"]["ar"]) == 2
