@@ -22,6 +22,7 @@ Every error of the engine is here, in one tree (as ``httpx._exceptions`` does it
     - ``FetchTimeout``: no answer in time, or the download took too long (``seconds=``).
     - ``UnwantedType``: the answer is not the kind of document asked for (``content_type=``).
   - ``SchemaTooNew``: the database was made by a newer arshif; ``version=`` is its schema.
+  - ``UnknownAnswer``: a rating for an answer that was never logged (a forged or very old button).
   - ``DatasetError``: an evaluation file is not in SQuAD format.
   - ``NoArchive``: a command that only reads was pointed at a file that is not an archive (missing,
     empty, or another kind of file); nothing was created.
@@ -51,6 +52,7 @@ __all__ = [
     "SchemeRefused",
     "StorageError",
     "TooManyRedirects",
+    "UnknownAnswer",
     "UnwantedType",
 ]
 
@@ -115,6 +117,10 @@ class SchemaTooNew(ArchiveError):
                          f"{known}); upgrade arshif to use it.")
         self.version = version
         self.known = known
+
+
+class UnknownAnswer(ArchiveError):
+    """Raised for a rating of an answer that was never logged (a forged or very old button)."""
 
 
 class DatasetError(ArchiveError):

@@ -16,17 +16,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from . import store
-from .errors import ArchiveError
+from .errors import UnknownAnswer
 
 __all__ = ["DOWN", "UP", "Rating", "UnknownAnswer", "as_news_qa", "list_feedback", "log_answer", "rate"]
 
 log = logging.getLogger(__name__)
 
 UP, DOWN = 1, -1
-
-
-class UnknownAnswer(ArchiveError):
-    """A rating for an answer that was never logged (a forged or very old button)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,3 +127,24 @@ def test_the_core_knows_nothing_of_telegram(module: str) -> None:
     for node in _runtime_imports(tree):
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
         assert not any(n.split(".")[0] == "telegram" for n in names if n), (module, ast.unparse(node))
+
+
+def test_every_engine_error_is_in_the_documented_tree() -> None:
+    """index/errors.py holds every exception class of the engine and lists each in its docstring."""
+    from arshif.index import errors
+
+    tree = ast.parse((REPO / "index" / "errors.py").read_text(encoding="utf-8"))
+    doc = ast.get_docstring(tree) or ""
+    defined = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    assert defined == set(errors.__all__)
+    for name in defined:
+        assert f"``{name}``" in doc, name
+        assert issubclass(getattr(errors, name), errors.ArchiveError) or name == "ArchiveError"
+    for path in (REPO / "index").rglob("*.py"):
+        if path.name == "errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                bases = {ast.unparse(b) for b in node.bases}
+                assert not bases & {"Exception", "ArchiveError", "ValueError", "RuntimeError"}, \
+                    f"{path.name}: {node.name} belongs in index/errors.py"
