@@ -54,6 +54,7 @@ from arshif.index.errors import (
     LimitError,
     QuerySyntaxError,
     SchemaTooNew,
+    UnknownAnswer,
 )
 from arshif.index.models import Article
 
@@ -692,6 +693,8 @@ def error_text(exc: ArchiveError, lang: str) -> str:
         return t("feed_error", lang, reason=str(exc))
     if isinstance(exc, ArticleNotFound):
         return t("article_not_found", lang, id="?") if lang == "ar" else str(exc)
+    if isinstance(exc, UnknownAnswer):  # a 👍/👎 under an answer that was never logged
+        return t("stale_button", lang)
     return str(exc)
 
 
