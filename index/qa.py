@@ -24,7 +24,7 @@ from datetime import date
 
 from . import confidence as confidence_model
 from . import spans, store
-from .analysis import fold, normalize, term, words
+from .analysis import STOPWORDS, fold, normalize, term, words
 from .dates import DateMention, format_date
 from .question import (
     _ASKS_YEAR,
@@ -346,7 +346,7 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
         if best.kind in ("person", "org"):
             others = [c for c in pool if c.kind == best.kind]
             shown = _coordinated(g.articles[best.article_id].body, best, others)
-        answer_text = _answer_text(best, shown, qa, lang)
+        answer_text = _answer_text(best, shown, qa, lang, g.articles[best.article_id].body)
         best_sentence = next((s for s in g.sentences if s.article_id == best.article_id
                               and s.start <= best.start < s.end), best_sentence)
     top_score = best_sentence.score if best_sentence else 0.0
@@ -458,14 +458,33 @@ def _strong_enough(c: spans.SpanCandidate, top: float) -> bool:
     return c.feats.get("sent_score", 0.0) >= ratio * top
 
 
+# The counted noun after a bare number: «44 دولة» (a question word), «150 يمنياً», «5593 بلاغا»
+# (the accusative singular that follows 11–99 and is written after larger numbers too).
+_COUNTED = re.compile(r"\s*([^\W\d_]{2,}(?:ًا|اً|ا|ً))(?![^\W\d_])")
+_STOP_FOLDED = frozenset(fold(normalize(w)) for w in STOPWORDS) | {"ايضا", "تقريبا", "فقط", "سنويا", "يوميا"}
+_NEXT_WORD = re.compile(r"\s*([^\W\d_]{2,})(?![^\W\d_])")
+
+
+def _with_counted_noun(best: spans.SpanCandidate, text: str, body: str) -> str:
+    if best.kind not in ("number", "quantity") or best.unit:
+        return text
+    after = body[best.end:best.end + 30]
+    m = _NEXT_WORD.match(after) if best.feats.get("dr=0") else _COUNTED.match(after)
+    if m is None or fold(normalize(m.group(1))) in _STOP_FOLDED:
+        return text
+    return f"{text} {m.group(1)}"
+
+
 def _answer_text(best: spans.SpanCandidate, shown: list[spans.SpanCandidate], qa: QuestionAnalysis,
-                 lang: str) -> str:
+                 lang: str, body: str = "") -> str:
     if best.kind == "date":
         if _ASKS_YEAR.search(fold(normalize(qa.text))) and best.value and best.precision != "year":
             m = re.search(r"\d{4}", best.text.translate(_DIGITS))
             if m:
                 return m.group()
         return _DATE_PREFIX.sub("", best.text) if best.precision == "year" else best.text
+    if len(shown) == 1 and body:
+        return _with_counted_noun(best, best.text, body)
     sep = "، " if lang == "ar" else ", "
     return sep.join(c.text for c in shown)
 

@@ -130,8 +130,12 @@ def analyze_question(question: str) -> QuestionAnalysis:
     focus = words[0] if words else None
     # «ومتى؟», «وكم منها مدرج في السوق؟»: joined to what was said, with few words of its own or
     # words that point back («منها», «ذلك», «تكلفتها», "of them").
-    is_followup = bool(_FOLLOWUP_PREFIX.match(question)) and (
-        len(terms) <= 2 or (len(terms) <= 4 and any(_points_back(t.text) for t in tokenize(question))))
+    # Without the joining word, a question with one word of its own («متى وقعت؟») or two with one
+    # pointing back («من افتتحها؟») has no subject of its own either.
+    back = any(_points_back(t.text) for t in tokenize(question))
+    joined = bool(_FOLLOWUP_PREFIX.match(question))
+    is_followup = (joined and (len(terms) <= 2 or (len(terms) <= 4 and back))) or len(terms) <= 1 or (
+        len(terms) <= 2 and back)
     roots = tuple(dict.fromkeys((root(w), t) for w, t in zip(words, terms, strict=True) if len(root(w)) >= 3))
     return QuestionAnalysis(question, qtype, tuple(dict.fromkeys(terms)), tuple(words), focus,
                             is_followup or not terms, roots)

@@ -179,6 +179,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--precision", type=float, default=0.88)
     ap.add_argument("--reuse", action="store_true", help="refit on the judged rows of an earlier run")
+    ap.add_argument("--reuse-squad", metavar="DIR", help="take the ARCD/XQuAD rows judged by an earlier run in DIR "
+                    "and judge only the generated questions (the slow part is the 1,860 SQuAD questions)")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -196,11 +198,17 @@ def main() -> None:
         shutil.copyfile(args.archive, db)
         conn = store.connect(db)
         questions = generated_questions(conn, args.generated, args.seed)
-        questions += squad_questions(conn, SHARED / "arcd-train" / "arcd-train.json", "arcd")
-        questions += squad_questions(conn, SHARED / "xquad-ar" / "xquad.ar.json", "xquad")
+        earlier = []
+        if args.reuse_squad:
+            earlier = [r for r in json.loads((Path(args.reuse_squad) / "judged.json").read_text())
+                       if r[2] in ("arcd", "xquad")]
+        else:
+            questions += squad_questions(conn, SHARED / "arcd-train" / "arcd-train.json", "arcd")
+            questions += squad_questions(conn, SHARED / "xquad-ar" / "xquad.ar.json", "xquad")
         print(f"{len(questions)} questions", file=sys.stderr)
-        rows = judge(conn, questions)
+        rows = judge(conn, questions) + earlier
         rows_path.write_text(json.dumps(rows, ensure_ascii=False))
+        (work / "judged_by.txt").write_text(" ".join(["python", "tests/bench/fit_confidence.py", *sys.argv[1:]]))
     names = confidence.FEATURES
     x = np.array([[ev.get(k, 0.0) for k in names] for ev, _, _ in rows])
     y = np.array([r for _, r, _ in rows], dtype=float)
@@ -228,6 +236,7 @@ def main() -> None:
         "made_by": {
             "script": "tests/bench/fit_confidence.py",
             "command": " ".join(["python", "tests/bench/fit_confidence.py", *sys.argv[1:]]),
+            "judged_by": (work / "judged_by.txt").read_text() if (work / "judged_by.txt").exists() else None,
             "data": "ARCD-train + XQuAD-ar paragraphs added to a copy of the archive (all of SaudiNewsNet), "
                     "their questions, and questions generated from the archive's sentences (news-qa articles excluded)",
             "seed": args.seed, "generated": args.generated, "target_precision": args.precision,

@@ -27,6 +27,9 @@ from arshif.index.question import expand_followup
          "كم منها يعمل بالطاقة الشمسية", ["المصانع", "الجبيل"]),
         ("من أعلن إطلاق تطبيق النقل الموحد في الواحة؟", "وعبر أي منصة أعلن ذلك؟", "عبر أي منصة أعلن ذلك",
          ["تطبيق", "الواحة"]),
+        # No joining word, but no subject of its own either.
+        ("من وقع اتفاقية الصيد البحري بين موريتانيا والسنغال؟", "متى وقعت؟", "متى وقعت", ["الصيد", "موريتانيا"]),
+        ("كم بلغت كلفة توسعة ميناء الدمام؟", "من نفذها؟", "من نفذها", ["توسعة", "الدمام"]),
         ("Who opened the Lusail maritime museum?", "and when?", "when", ["Lusail", "museum"]),
         ("Who opened the Lusail maritime museum?", "And where is it?", "where is it", ["Lusail"]),
     ],
