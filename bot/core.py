@@ -694,7 +694,7 @@ def error_text(exc: ArchiveError, lang: str) -> str:
     if isinstance(exc, ArticleNotFound):
         return t("article_not_found", lang, id="?") if lang == "ar" else str(exc)
     if isinstance(exc, UnknownAnswer):  # a 👍/👎 under an answer that was never logged
-        return t("stale_button", lang)
+        return t("unknown_answer", lang)
     return str(exc)
 
 

@@ -465,6 +465,10 @@ TEXTS |= {
         "en": "This archive was made by a newer arshif (schema {version}); the bot needs an upgrade.",
     },
     "feed_error": {"ar": "تعذر استخدام الخلاصة: {reason}", "en": "The feed cannot be used: {reason}"},
+    "unknown_answer": {
+        "ar": "لم يعد هذا الجواب معروفا؛ اسأل السؤال من جديد لتقييمه.",
+        "en": "This answer is no longer known; ask the question again to rate it.",
+    },
     "upload_in_private": {
         "ar": "أرسل الملفات في محادثة خاصة مع البوت.",
         "en": "Send files in a private chat with the bot.",

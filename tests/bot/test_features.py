@@ -12,7 +12,7 @@ from arshif.bot import features
 from arshif.bot.config import Settings
 from arshif.bot.core import Conversation, Reply, Who, flat_buttons
 from arshif.bot.render import callback_data_ok, render_html, render_plain
-from arshif.bot.texts import COMMANDS, help_text
+from arshif.bot.texts import COMMANDS, TEXTS, help_text
 from arshif.index import feedback, store
 from arshif.index.ingest import ingest_paths
 
@@ -142,7 +142,7 @@ def test_a_press_is_acknowledged_stored_and_can_change(conv: Conversation) -> No
 
 def test_an_unknown_answer_id(conv: Conversation) -> None:
     reply = conv.callback(member(), "f:999999:d")
-    assert reply.kind == "error" and "ask the question again" in reply.lead
+    assert reply.kind == "error" and reply.lead == TEXTS["unknown_answer"]["ar"]  # in the user's language
 
 
 def test_nothing_found_has_no_feedback_buttons(conv: Conversation) -> None:
