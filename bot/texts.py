@@ -444,10 +444,6 @@ TEXTS |= {
         "ar": "لا يوجد مقال بالرقم {id}؛ يعرض /latest أحدث المقالات.",
         "en": "No article has id {id}; /latest lists recent ones.",
     },
-    "no_words": {
-        "ar": "أضف كلمة واحدة على الأقل للبحث (الكلمات المستبعدة وحدها لا تطابق شيئا).",
-        "en": "Add at least one word to search for (excluded words alone match nothing).",
-    },
     "bad_date": {
         "ar": "«{value}» ليس تاريخا؛ اكتب {name}:2021 أو {name}:2021-07 أو {name}:2021-07-01.",
         "en": "«{value}» is not a date; write {name}:2021, {name}:2021-07 or {name}:2021-07-01.",
@@ -469,11 +465,6 @@ TEXTS |= {
         "ar": "لم يعد هذا الجواب معروفا؛ اسأل السؤال من جديد لتقييمه.",
         "en": "This answer is no longer known; ask the question again to rate it.",
     },
-    "upload_in_private": {
-        "ar": "أرسل الملفات في محادثة خاصة مع البوت.",
-        "en": "Send files in a private chat with the bot.",
-    },
-    "stats_admins": {"ar": "المشرفون: {admins}", "en": "Admins: {admins}"},
 }
 
 
