@@ -19,8 +19,12 @@ name in ``COMMAND_HANDLERS``, the menu and /help list it, ``arshif chat`` offers
 ``@on_command("x", admin=True)`` refuses everyone but admins (and the terminal's operator). A button is
 one method too: ``@on_button(r"fb:(?P<id>\d{1,12})")`` files it under a callback_data pattern (keep
 the data under 64 bytes); the method gets the regex match and the pressed message's keyboard.
+A bigger feature keeps its work in a module of its own that returns replies (``bot.alerts``,
+``bot.admin``, ``bot.features``) and the method here only calls it. Such modules never import this
+one (``tests/bot/test_layout.py`` fails on any import cycle): what they share with the core lives in
+``bot.replies``, ``bot.render``, ``bot.routing`` and ``bot.texts``.
 
-Routing of a plain message: a question when it reads like one («؟», "?", or a question word first),
+Routing of a plain message (``bot.routing``): a question when it reads like one («؟», "?", or a question word first),
 otherwise a search. Follow-ups («ومتى وقعت؟», "and where?") are answered from the articles the chat
 was last shown, which live in the database (``chat_context``) and so survive a restart.
 
