@@ -277,6 +277,8 @@ def is_right(reply: dict, q: NewsQuestion, *, field: str = "answer") -> bool:
             return True
     elif any(g in h for g in golds for h in hay):
         return True
+    if field == "candidate" and reply.get("candidate_value"):
+        texts.append(reply["candidate_value"])
     return bool(q.gold_date) and any(q.gold_date in t for t in texts)
 
 

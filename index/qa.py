@@ -99,6 +99,7 @@ class Answer:
     asked: str | None = None  # the question answered: a follow-up's full form («ومتى؟» → «متى وقعت …؟»)
     evidence: Mapping[str, float] = dataclasses.field(default_factory=dict)  # what ``confidence`` was computed from
     other_language: bool = False  # the closest articles are not in the question's language
+    candidate_value: str | None = None  # the guess's value (a date's ISO form), for evaluation
 
     @property
     def question_asked(self) -> str:
@@ -122,6 +123,7 @@ class Answer:
                       for f in self.facts],
             "confidence": round(self.confidence, 3),
             "candidate": self.candidate,
+            "candidate_value": self.candidate_value,
             "asked": self.question_asked,
             "other_language": self.other_language,
             "sources": [
@@ -149,7 +151,11 @@ def _coordinated(body: str, first: spans.SpanCandidate, others: list[spans.SpanC
     for c in sorted(others, key=lambda c: c.start):
         if c is first or c.kind != first.kind or c.article_id != first.article_id:
             continue
-        if c.sentence_rank != first.sentence_rank or any(_agree(c, g) for g in group):
+        if c.sentence_rank != first.sentence_rank or any(_agree(c, g) or c.text in g.text for g in group):
+            continue  # the same name again, or a shorter form of it («أسامة» beside «أسامة سبيته»)
+        longer = next((k for k, g in enumerate(group) if g.text in c.text), None)
+        if longer is not None:
+            group[longer] = c  # the full form of a name already there
             continue
         lo, hi = sorted([(first.start, first.end), (c.start, c.end)])
         gap = body[lo[1]:hi[0]]
@@ -281,7 +287,8 @@ def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Seq
     return Answer(question, result.type, result.answer, result.facts, result.confidence,
                   result.sources, result.article_ids, ms, result.candidate,
                   qa.text if qa.text != question else None, result.evidence,
-                  bool(result.sources) and _script(question) != _script(result.sources[0].excerpt))
+                  bool(result.sources) and _script(question) != _script(result.sources[0].excerpt),
+                  result.candidate_value)
 
 
 def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | None, lang: str,
@@ -351,6 +358,7 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
                               and s.start <= best.start < s.end), best_sentence)
     top_score = best_sentence.score if best_sentence else 0.0
     candidate = answer_text
+    value = best.value if answer_text is not None and best.kind in ("date", *_NUMERIC) else None
     evidence: dict[str, float] = {}
     if answer_text is not None:
         # Show the best guess only when the evidence around it says it is likely right, in an
@@ -363,7 +371,9 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
         if weak or mismatch or not calibration.shows(confidence):
             answer_text, shown = None, []
     result = _reply(g, qa, answer_text, shown, confidence, best_sentence, lang, max_sources)
-    return dataclasses.replace(result, candidate=candidate if answer_text is None else None, evidence=evidence)
+    unsure = answer_text is None
+    return dataclasses.replace(result, candidate=candidate if unsure else None, evidence=evidence,
+                               candidate_value=value if unsure else None)
 
 
 _ARABIC = re.compile("[\u0600-\u06ff]")

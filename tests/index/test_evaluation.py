@@ -64,6 +64,9 @@ def test_the_best_guess_is_scored_on_its_own() -> None:
     reply = {"answer": None, "candidate": "خالد العمري", "facts": []}
     assert not is_right(reply, news(("خالد العمري",)))
     assert is_right(reply, news(("خالد العمري",)), field="candidate")
+    dated = {"answer": None, "candidate": "أمس", "candidate_value": "2019-03-13", "facts": []}
+    assert is_right(dated, news(("الأربعاء",), gold_date="2019-03-13"), field="candidate")
+    assert not is_right(dated, news(("الأربعاء",), gold_date="2019-03-13"))
 
 
 def test_all_three_formats_load(tmp_path: Path) -> None:
