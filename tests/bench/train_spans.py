@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import multiprocessing
+import pickle
 import random
 import sys
 import tempfile
@@ -131,6 +132,11 @@ def _collect_rows(rows: list[dict], db: Path, log_every: int = 500) -> tuple[lis
     return examples, {t: {"pairs": c[0], "found": c[1], "answerable": c[2]} for t, c in seen.items()}
 
 
+def _question_type(example: tuple[list[dict[str, float]], list[float]]) -> str:
+    """The question type an example was asked as (its candidates carry a ``qt=<type>|len=`` feature)."""
+    return next((k[3:k.index("|")] for k in example[0][0] if k.startswith("qt=") and "|len=" in k), "other")
+
+
 def fit(examples, *, epochs: int = 12, rate: float = 0.2, l2: float = 1e-4, seed: int = 7) -> dict[str, float]:
     """Return weights minimising listwise cross-entropy (AdaGrad, L2)."""
     w: dict[str, float] = {}
@@ -173,6 +179,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=1, help="processes reading the generated pairs")
+    parser.add_argument("--pair-types", help="use generated pairs of these question types only (who,when,…)")
+    parser.add_argument("--cache", type=Path, help="keep the generated pairs' features here, to refit quickly")
     args = parser.parse_args()
     started = time.perf_counter()
     examples = []
@@ -182,12 +190,21 @@ def main() -> None:
         examples.extend(found * args.squad_weight)
         data.append({"file": dataset.name, "questions": len(found), "repeat": args.squad_weight})
     if args.pairs:
-        if args.db is None:
+        if args.db is None and not (args.cache and args.cache.exists()):
             parser.error("--pairs needs --db, the archive they were generated from")
-        found, figures = collect_pairs(args.pairs, args.db, limit=args.limit, seed=args.seed, workers=args.workers)
+        if args.cache and args.cache.exists():
+            found, figures = pickle.loads(args.cache.read_bytes())  # same pairs, limit and seed
+        else:
+            found, figures = collect_pairs(args.pairs, args.db, limit=args.limit, seed=args.seed,
+                                           workers=args.workers)
+            if args.cache:
+                args.cache.write_bytes(pickle.dumps((found, figures)))
+        if args.pair_types:
+            wanted = set(args.pair_types.split(","))
+            found = [e for e in found if _question_type(e) in wanted]
         examples.extend(found)
         data.append({"file": args.pairs.name, "generator": "tests/bench/gen_archive_qa.py",
-                     "questions": len(found), "by_type": figures})
+                     "questions": len(found), "types": args.pair_types or "all", "by_type": figures})
     print(f"{len(examples)} answerable questions with candidates", file=sys.stderr)
     weights = fit(examples, epochs=args.epochs, seed=args.seed)
     made = {"script": "tests/bench/train_spans.py", "data": data, "seed": args.seed, "epochs": args.epochs,
