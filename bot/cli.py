@@ -14,6 +14,7 @@ import math
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import time
 from collections import Counter
@@ -72,7 +73,7 @@ def friendly_errors(func: Callable) -> Callable:
             raise  # the reader went away (`| head`): click ends quietly
         except OSError as exc:
             raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")) from exc
-        except store.sqlite3.DatabaseError as exc:
+        except sqlite3.DatabaseError as exc:
             raise click.ClickException(describe_db_error(exc)) from exc
 
     return wrapper

@@ -279,8 +279,8 @@ def test_migration_from_every_schema_version_keeps_everything(version: int, tmp_
                                                              current_answers: list[object]) -> None:
     path = tmp_path / f"schema-{version}.db"
     with monkeypatch.context() as old_code:  # the store as it was at that version: migrations up to it
-        old_code.setattr(store, "MIGRATIONS", [m for m in store.MIGRATIONS if m[0] <= version])
-        old_code.setattr(store, "SCHEMA_VERSION", version)
+        old_code.setattr(store._schema, "MIGRATIONS", [m for m in store.MIGRATIONS if m[0] <= version])
+        old_code.setattr(store._schema, "SCHEMA_VERSION", version)
         conn = store.connect(path)
         assert store.schema_version(conn) == version
         _fill(conn)

@@ -168,7 +168,7 @@ def test_a_failure_mid_batch_leaves_nothing(empty_db: sqlite3.Connection, monkey
             raise RuntimeError("disk on fire")
         return real(conn, url, chash)
 
-    monkeypatch.setattr(store, "is_duplicate", failing)
+    monkeypatch.setattr(store._articles, "is_duplicate", failing)  # as insert_articles finds it
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.insert_articles(empty_db, docs)
     assert _counts(empty_db) == dict.fromkeys(_counts(empty_db), 0)
