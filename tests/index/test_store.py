@@ -67,7 +67,7 @@ def test_migrations_are_idempotent(tmp_path: Path) -> None:
 def test_a_newer_database_is_refused_with_advice(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
     store.connect(path).execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
-    with pytest.raises(RuntimeError, match="upgrade arshif"):
+    with pytest.raises(ArchiveError, match="upgrade arshif"):
         store.connect(path)
 
 
