@@ -20,7 +20,7 @@ from .tables import (
     _YEAR_CUES,
     _YEAR_SUFFIXES,
 )
-from .tokens import ARABIC, CURR, LATIN, MONTH, NUM, NUMWORD, PUNCT, SCALE, UNITW
+from .tokens import ARABIC, CURR, LATIN, MONTH, NUM, NUMWORD, PUNCT, SCALE, STOP, UNITW
 
 
 def _numbers(doc: _Doc, trig: list[int]) -> None:
@@ -98,6 +98,14 @@ def _number_at(doc: _Doc, i: int) -> tuple | None:
         k += 1  # "600-megawatt", "14-kilometre"
     if unit is None and k < n:
         unit, kind, j = _unit_after(doc, j, k)
+        if kind == "money" and scale:
+            # «27 مليون ريال و243 ألفا و15 ريالا»: the amount goes on after its currency
+            j2, value = _and_smaller(doc, j, value, scale)
+            if j2 > j and j2 + 1 < n and T[j2 + 1].norm in _CURRENCY and not T[j2 + 1].flags & PUNCT:
+                j2 += 1
+            j = j2
+        elif unit is None and _counted_noun(doc, k):
+            unit, kind, j = T[k].norm.rstrip("ا"), "quantity", k  # «359 مشجعاً»
     # "%50": the sign typed before the number in right-to-left text
     if unit is None and start > 0 and T[start - 1].norm in _PERCENT_ONE and E[start - 1] == S[start]:
         kind, unit, start = "percent", "%", start - 1
@@ -107,27 +115,42 @@ def _number_at(doc: _Doc, i: int) -> tuple | None:
 
 
 def _and_smaller(doc: _Doc, j: int, value: float, scale: float) -> tuple[int, float]:
-    """«375 مليونا و526 ألف ريال», «186 ألفًا و823»: a smaller part after «و» continues the number.
+    """«375 مليونا و526 ألف ريال», «186 ألفًا و823»: smaller parts after «و» continue the number.
 
-    Returns the new last token and value (unchanged when no such part follows).
+    Each part must be smaller than the scale before it («27 مليون و243 ألفا و15»). Returns the
+    new last token and value (unchanged when no such part follows).
     """
     T, S, E, n = doc.T, doc.S, doc.E, doc.n
-    k = j + 1
-    if k + 1 >= n or T[k].norm != "و" or not T[k + 1].flags & NUM or S[k + 1] - E[k] > 1:
-        return j, value
-    part = T[k + 1].value
-    end = k + 1
-    if part is None:
-        return j, value
-    if end + 1 < n and T[end + 1].flags & SCALE:
-        multiplier = _SCALES.get(T[end + 1].norm)
-        if multiplier is None:
-            return j, value
-        part *= multiplier
-        end += 1
-    if part >= scale:
-        return j, value  # «مليون و2 مليون»: two amounts, not one
-    return end, float(f"{value + part:.12g}")
+    while scale:
+        k = j + 1
+        if k + 1 >= n or T[k].norm != "و" or not T[k + 1].flags & NUM or S[k + 1] - E[k] > 1:
+            break
+        part = T[k + 1].value
+        end = k + 1
+        if part is None:
+            break
+        multiplier = 0.0
+        if end + 1 < n and T[end + 1].flags & SCALE:
+            multiplier = _SCALES.get(T[end + 1].norm) or 0.0
+            if not multiplier:
+                break
+            part *= multiplier
+            end += 1
+        if part >= scale:
+            break  # «مليون و2 مليون»: two amounts, not one
+        j, value, scale = end, float(f"{value + part:.12g}"), multiplier
+    return j, value
+
+
+def _counted_noun(doc: _Doc, k: int) -> bool:
+    """«359 مشجعاً»: an indefinite noun written with the accusative tanween counts what precedes it."""
+    t = doc.T[k]
+    return (
+        bool(t.flags & ARABIC)
+        and not t.flags & (STOP | SCALE | MONTH | NUMWORD)
+        and "\u064b" in doc.text[doc.S[k] : doc.E[k]]
+        and len(t.norm) >= 3
+    )
 
 
 def _unit_after(doc: _Doc, j: int, k: int) -> tuple[str | None, str, int]:
