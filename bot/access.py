@@ -46,8 +46,8 @@ def decide(settings: Settings, conn: sqlite3.Connection, user_id: int, chat_id: 
     if local:
         return Decision(True, True, "local")
     row = store.get_user(conn, user_id)
-    status = row["status"] if row is not None else None
-    blocked = bool(row["blocked"]) if row is not None else False
+    status = row.status if row is not None else None
+    blocked = row.blocked if row is not None else False
     if settings.is_admin(user_id):
         return Decision(True, True, "admin", blocked)
     if status == "denied":

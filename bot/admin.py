@@ -235,7 +235,7 @@ def allowed_users(conn: sqlite3.Connection, settings: Settings) -> int:
     ``ARSHIF_ALLOWED_USERS`` (a configured user an admin denied since does not count)."""
     allowed, denied = set(), set()
     for row in store.list_users(conn):
-        (allowed if row["status"] == "allowed" else denied if row["status"] == "denied" else set()).add(row["user_id"])
+        (allowed if row.status == "allowed" else denied if row.status == "denied" else set()).add(row.user_id)
     return len(allowed | (set(settings.allowed_users) - denied))
 
 

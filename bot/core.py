@@ -513,12 +513,12 @@ class Conversation:
 
     def _page(self, who: Who, query_id: int, page: int, lang: str) -> Reply:
         row = store.load_bot_query(self.conn(), query_id)
-        if row is None or row["chat_id"] != who.chat_id:
+        if row is None or row.chat_id != who.chat_id:
             log.info("callback: query %s unknown in chat %s", query_id, who.chat_id)
             return Reply(lang, kind="stale", lead=t("stale_button", lang))
-        if row["exclude_id"] is not None:
-            return self._like_page(who, query_id, row["query"], row["exclude_id"], page, lang, edit=True)
-        return self._results(who, query_id, row["query"], page, lang, edit=True)
+        if row.exclude_id is not None:
+            return self._like_page(who, query_id, row.query, row.exclude_id, page, lang, edit=True)
+        return self._results(who, query_id, row.query, page, lang, edit=True)
 
     def _results(self, who: Who, query_id: int, query: str, page: int, lang: str, *,
                  notes: tuple[str, ...] = (), edit: bool = False) -> Reply:
@@ -647,8 +647,8 @@ class Conversation:
             lines.append(t("users_open", lang))
         rows = store.list_users(self.conn())
         for row in rows:
-            lines.append(t("user_row", lang, user_id=row["user_id"], status=t(f"status_{row['status']}", lang),
-                           blocked=t("blocked_mark", lang) if row["blocked"] else ""))
+            lines.append(t("user_row", lang, user_id=row.user_id, status=t(f"status_{row.status}", lang),
+                           blocked=t("blocked_mark", lang) if row.blocked else ""))
         if len(lines) == 1:
             lines.append(t("users_none", lang))
         return Reply(lang, lead="\n".join(lines))

@@ -88,9 +88,9 @@ def trend_reply(conn: sqlite3.Connection, who: Who, query: str, lang: str, *, by
 def trend_by_source_reply(conn: sqlite3.Connection, who: Who, query_id: int, lang: str) -> Reply:
     """Returns the chart of a saved /trend query again, one line per source."""
     row = store.load_bot_query(conn, query_id)
-    if row is None or row["chat_id"] != who.chat_id:
+    if row is None or row.chat_id != who.chat_id:
         return Reply(lang, kind="stale", lead=t("stale_button", lang), toast=t("stale_button", lang))
-    return trend_reply(conn, who, row["query"], lang, by_source=True, query_id=query_id)
+    return trend_reply(conn, who, row.query, lang, by_source=True, query_id=query_id)
 
 
 # --- /who -----------------------------------------------------------------------------------------
@@ -143,9 +143,9 @@ def who_reply(conn: sqlite3.Connection, who: Who, name: str, lang: str, *, exact
 def who_candidate_reply(conn: sqlite3.Connection, who: Who, query_id: int, lang: str) -> Reply:
     """Returns the profile of the candidate whose button was pressed."""
     row = store.load_bot_query(conn, query_id)
-    if row is None or row["chat_id"] != who.chat_id or not row["query"].startswith(_EXACT):
+    if row is None or row.chat_id != who.chat_id or not row.query.startswith(_EXACT):
         return Reply(lang, kind="stale", lead=t("stale_button", lang), toast=t("stale_button", lang))
-    key = row["query"][len(_EXACT):]
+    key = row.query[len(_EXACT):]
     return who_reply(conn, who, key, lang, exact_key=key)
 
 

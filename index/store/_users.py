@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ._schema import transaction
 
@@ -18,11 +19,38 @@ USER_STATUSES = ("allowed", "denied", "seen")
 BOT_QUERIES_PER_CHAT = 200
 
 
-def get_user(conn: sqlite3.Connection, user_id: int) -> sqlite3.Row | None:
-    """Return the user's row (user_id, status, added_by, added_at, blocked), or None if unknown."""
-    return conn.execute(
-        "SELECT user_id, status, added_by, added_at, blocked FROM users WHERE user_id = ?", (user_id,)
-    ).fetchone()
+@dataclass(frozen=True, slots=True)
+class User:
+    """A user the bot has a row for: an admin's decision (``status``) and whether they blocked it."""
+
+    user_id: int
+    status: str  # one of USER_STATUSES
+    added_by: int | None
+    added_at: str
+    blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BotQuery:
+    """The query behind a chat's paging buttons (``exclude_id``: the article of a "more like this")."""
+
+    id: int
+    chat_id: int
+    query: str
+    exclude_id: int | None
+
+
+_USER_COLUMNS = "user_id, status, added_by, added_at, blocked"
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(row[0], row[1], row[2], row[3], bool(row[4]))
+
+
+def get_user(conn: sqlite3.Connection, user_id: int) -> User | None:
+    """Return the user, or None if unknown."""
+    row = conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,)).fetchone()
+    return _user(row) if row is not None else None
 
 
 def set_user_status(conn: sqlite3.Connection, user_id: int, status: str, added_by: int | None) -> None:
@@ -46,12 +74,13 @@ def set_user_blocked(conn: sqlite3.Connection, user_id: int, blocked: bool) -> N
     )
 
 
-def list_users(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    """Return every user row, allowed first, then denied, then seen; by id within each."""
-    return conn.execute(
-        "SELECT user_id, status, added_by, added_at, blocked FROM users "
+def list_users(conn: sqlite3.Connection) -> list[User]:
+    """Return every user, allowed first, then denied, then seen; by id within each."""
+    rows = conn.execute(
+        f"SELECT {_USER_COLUMNS} FROM users "
         "ORDER BY CASE status WHEN 'allowed' THEN 0 WHEN 'denied' THEN 1 ELSE 2 END, user_id"
     ).fetchall()
+    return [_user(r) for r in rows]
 
 
 def save_bot_query(conn: sqlite3.Connection, chat_id: int, query: str, exclude_id: int | None = None) -> int:
@@ -68,11 +97,12 @@ def save_bot_query(conn: sqlite3.Connection, chat_id: int, query: str, exclude_i
     return query_id
 
 
-def load_bot_query(conn: sqlite3.Connection, query_id: int) -> sqlite3.Row | None:
-    """Return (id, chat_id, query, exclude_id) of a stored button query, or None if gone."""
-    return conn.execute(
+def load_bot_query(conn: sqlite3.Connection, query_id: int) -> BotQuery | None:
+    """Return a stored button query, or None if gone."""
+    row = conn.execute(
         "SELECT id, chat_id, query, exclude_id FROM bot_queries WHERE id = ?", (query_id,)
     ).fetchone()
+    return BotQuery(*row) if row is not None else None
 
 
 def save_chat_context(conn: sqlite3.Connection, chat_id: int, article_ids: Sequence[int],

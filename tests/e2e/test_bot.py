@@ -358,7 +358,7 @@ async def test_blocked_user_does_not_crash_the_bot(bot: BotEnv) -> None:
     bot.server.send_text(user, "كم قيمة المنحة الأوروبية؟")
     await bot.server.wait_for("sendMessage", lambda c: c.chat_id == user and c.status == 403, since=mark)
     conn = store.connect(bot.db_path)
-    await bot.server.wait_until(lambda: (store.get_user(conn, user) or {"blocked": 0})["blocked"] == 1)
+    await bot.server.wait_until(lambda: getattr(store.get_user(conn, user), "blocked", False))
     conn.close()
     [other] = await say(bot, MEMBERS[2], "كم قيمة المنحة الأوروبية؟")
     assert "3 ملايين يورو" in plain(other.text)
