@@ -58,7 +58,6 @@ from ._articles import (
     insert_articles,
     is_duplicate,
     latest_articles,
-    merge_index,
     max_article_id,
     url_exists,
 )
@@ -174,7 +173,6 @@ __all__ = [
     "is_duplicate",
     "known_names",
     "latest_articles",
-    "merge_index",
     "list_users",
     "load_bot_query",
     "load_chat_context",
