@@ -38,6 +38,7 @@ from . import store
 from .dates import parse_date
 from .errors import BadStatus, ConnectionFailed, FeedError, FetchError, IngestError, PrivateAddress
 from .ingest import RawArticle, content_hash, ingest_records, parse_html, validate
+from .models import Feed
 
 __all__ = [
     "USER_AGENT",
@@ -65,26 +66,6 @@ MAX_REDIRECTS = 5
 SHORT_SUMMARY_CHARS = 400
 
 PollStatus = Literal["ok", "not-modified", "error"]
-
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    """A stored feed and its health; ``entries`` counts the entries already taken from it."""
-
-    id: int
-    url: str
-    title: str | None = None
-    last_polled: str | None = None
-    last_ok: str | None = None
-    last_error: str | None = None
-    failures: int = 0
-    entries: int = 0
-
-    def as_dict(self) -> dict:
-        """Return the JSON form printed by ``arshif feeds list --json``."""
-        return {"id": self.id, "url": self.url, "title": self.title, "last_polled": self.last_polled,
-                "last_ok": self.last_ok, "last_error": self.last_error, "failures": self.failures,
-                "entries": self.entries}
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +130,6 @@ def make_client(*, allow_private: bool = False, connect_timeout: float = CONNECT
 # --- the feed list --------------------------------------------------------------------------------
 
 
-def _feed(row: sqlite3.Row) -> Feed:
-    return Feed(**dict(row))
-
-
 def _check_url(url: str) -> str:
     url = url.strip()
     parts = urlsplit(url)
@@ -171,17 +148,17 @@ def add_feed(conn: sqlite3.Connection, url: str) -> Feed:
 
 def list_feeds(conn: sqlite3.Connection) -> list[Feed]:
     """Return every feed with its health, oldest first."""
-    return [_feed(r) for r in store.fetch_feeds(conn)]
+    return store.fetch_feeds(conn)
 
 
 def get_feed(conn: sqlite3.Connection, id_or_url: int | str) -> Feed:
     """Return the feed with this id (an int or digits) or URL, or raise FeedError."""
     text = str(id_or_url).strip()
-    row = (store.fetch_feed(conn, feed_id=int(text)) if text.isdigit()
-           else store.fetch_feed(conn, url=text))
-    if row is None:
+    feed = (store.fetch_feed(conn, feed_id=int(text)) if text.isdigit()
+            else store.fetch_feed(conn, url=text))
+    if feed is None:
         raise FeedError(f"No feed has id or URL {text!r}; `arshif feeds list` shows them.")
-    return _feed(row)
+    return feed
 
 
 def remove_feed(conn: sqlite3.Connection, id_or_url: int | str) -> Feed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Article", "Hit", "IngestFailure", "IngestSummary", "SearchResult"]
+__all__ = ["Article", "Feed", "Hit", "IngestFailure", "IngestSummary", "SearchResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +74,23 @@ class IngestSummary:
             "added_ids": self.added_ids,
             "seconds": round(self.seconds, 3),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A stored feed and its health; ``entries`` counts the entries already taken from it."""
+
+    id: int
+    url: str
+    title: str | None = None
+    last_polled: str | None = None
+    last_ok: str | None = None
+    last_error: str | None = None
+    failures: int = 0
+    entries: int = 0
+
+    def as_dict(self) -> dict:
+        """Return the JSON form printed by ``arshif feeds list --json``."""
+        return {"id": self.id, "url": self.url, "title": self.title, "last_polled": self.last_polled,
+                "last_ok": self.last_ok, "last_error": self.last_error, "failures": self.failures,
+                "entries": self.entries}

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
+from ..models import Feed
 from ._schema import transaction
 
 _NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
@@ -22,17 +23,18 @@ def insert_feed(conn: sqlite3.Connection, url: str) -> tuple[int, bool]:
     return feed_id, cur.rowcount == 1
 
 
-def fetch_feeds(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+def fetch_feeds(conn: sqlite3.Connection) -> list[Feed]:
     """Return every feed with its health and entry count, oldest first."""
-    return conn.execute(f"SELECT {_FEED_COLUMNS} FROM feeds f ORDER BY f.id").fetchall()
+    return [Feed(*r) for r in conn.execute(f"SELECT {_FEED_COLUMNS} FROM feeds f ORDER BY f.id").fetchall()]
 
 
-def fetch_feed(conn: sqlite3.Connection, *, feed_id: int | None = None, url: str | None = None) -> sqlite3.Row | None:
+def fetch_feed(conn: sqlite3.Connection, *, feed_id: int | None = None, url: str | None = None) -> Feed | None:
     """Return one feed by id or URL, or None."""
-    return conn.execute(
+    row = conn.execute(
         f"SELECT {_FEED_COLUMNS} FROM feeds f WHERE f.id = :id OR f.url = :url",
         {"id": feed_id, "url": url},
     ).fetchone()
+    return Feed(*row) if row is not None else None
 
 
 def delete_feed(conn: sqlite3.Connection, feed_id: int) -> None:
