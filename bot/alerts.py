@@ -167,8 +167,8 @@ def prepare_round(conn: sqlite3.Connection, settings: Settings,
     for user_id in store.blocked_users_back(conn):
         engine.resume_user(conn, user_id, engine.PAUSED_BLOCKED)
     for sub in store.subscriptions_paused(conn, PAUSED_NO_ACCESS):
-        if decide(settings, conn, sub["user_id"], sub["chat_id"]).allowed:
-            engine.resume_user(conn, sub["user_id"], PAUSED_NO_ACCESS)
+        if decide(settings, conn, sub.user_id, sub.chat_id).allowed:
+            engine.resume_user(conn, sub.user_id, PAUSED_NO_ACCESS)
     engine.collect_alerts(conn)
     chats = []
     for chat in engine.pending_deliveries(conn):

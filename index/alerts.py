@@ -60,7 +60,7 @@ from rapidfuzz import fuzz
 from . import store
 from .analysis import fold, normalize
 from .errors import AlreadySubscribed, ArchiveError, LimitError, QuerySyntaxError
-from .models import Hit
+from .models import Hit, Subscription
 from .search import build_match, excerpt, parse_query
 
 __all__ = [
@@ -108,25 +108,6 @@ INTERRUPTED_NOTE = "interrupted: the bot stopped during this send; recorded as p
 UNCONFIRMED_NOTE = "unconfirmed: Telegram did not answer; recorded as possibly sent"
 
 _WORD = re.compile(r"\w+")
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    """A saved query; ``paused`` says why it is not running (``blocked``, ``muted``) or is None."""
-
-    id: int
-    user_id: int
-    chat_id: int
-    query: str
-    active: bool = True
-    paused: str | None = None
-    last_seen: int = 0
-    created_at: str | None = None
-
-    @property
-    def running(self) -> bool:
-        """True when new matches are alerted."""
-        return self.active and self.paused is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,12 +165,6 @@ class ChatAlerts:
         return tuple(k for a in self.alerts for k in a.keys)
 
 
-def _subscription(row: sqlite3.Row) -> Subscription:
-    return Subscription(id=row["id"], user_id=row["user_id"], chat_id=row["chat_id"], query=row["query"],
-                        active=bool(row["active"]), paused=row["paused"], last_seen=row["last_seen"],
-                        created_at=row["created_at"])
-
-
 # --- subscriptions ------------------------------------------------------------------------------
 
 
@@ -225,26 +200,24 @@ def subscribe(conn: sqlite3.Connection, user_id: int, chat_id: int, query: str, 
         text, spans = excerpt(r["body"], terms)
         example = Hit(article_id=r["id"], title=r["title"], url=r["url"], published=r["published"],
                       source=r["source"], score=round(-r["score"], 4), excerpt=text, highlights=spans)
-    row, existing = store.insert_subscription(conn, user_id, chat_id, query, last_seen=high, limit=limit)
+    sub, existing = store.insert_subscription(conn, user_id, chat_id, query, last_seen=high, limit=limit)
     if existing is not None:
-        raise AlreadySubscribed(f"You already subscribed to this query (#{existing['id']}).", sub_id=existing["id"])
-    if row is None:
+        raise AlreadySubscribed(f"You already subscribed to this query (#{existing.id}).", sub_id=existing.id)
+    if sub is None:
         raise LimitError(f"You have {limit} subscriptions, the most allowed; remove one with "
                          "/unsubscribe <id> first (/subscriptions lists them).", what="subscriptions", limit=limit)
-    sub = _subscription(row)
     log.info("subscription %s saved: %d chars, %d archived matches", sub.id, len(query), total)
     return sub, total, example
 
 
 def list_subscriptions(conn: sqlite3.Connection, user_id: int) -> list[Subscription]:
     """Return the user's subscriptions, oldest first."""
-    return [_subscription(r) for r in store.user_subscriptions(conn, user_id)]
+    return store.user_subscriptions(conn, user_id)
 
 
 def get_subscription(conn: sqlite3.Connection, sub_id: int) -> Subscription | None:
     """Return one subscription, or None."""
-    row = store.get_subscription(conn, sub_id)
-    return _subscription(row) if row is not None else None
+    return store.get_subscription(conn, sub_id)
 
 
 def unsubscribe(conn: sqlite3.Connection, user_id: int, sub_id: int) -> bool:
@@ -335,7 +308,7 @@ def near_duplicates(conn: sqlite3.Connection, new_ids: Iterable[int], old_ids: I
     if not new:
         return clusters, similar_old
     rows = store.article_leads(conn, [*new, *old], LEAD_CHARS)
-    sigs = {r["id"]: _signature(r["title"], r["lead"]) for r in rows}
+    sigs = {r.id: _signature(r.title, r.lead) for r in rows}
     words = {i: set(s.split()) for i, s in sigs.items()}
     df = Counter(w for ws in words.values() for w in ws)
     rare_limit = max(5, len(words) // 50)
@@ -380,19 +353,19 @@ def collect_alerts(conn: sqlite3.Connection) -> list[AlertBatch]:
     if not subs:
         return []
     # Subscriptions with the same query and starting point share one search.
-    groups: dict[tuple[str, int], list[sqlite3.Row]] = defaultdict(list)
+    groups: dict[tuple[str, int], list[Subscription]] = defaultdict(list)
     for s in subs:
-        groups[(s["query"], s["last_seen"])].append(s)
+        groups[(s.query, s.last_seen)].append(s)
     matched: dict[int, list[int]] = {}
     for (query, last_seen), members in groups.items():
         try:
             match, filters, _terms = _plan(query)
             ids = store.match_new_ids(conn, match, filters, last_seen, high)
         except ArchiveError as exc:  # saved before a change made it invalid: skip, never block others
-            log.warning("subscriptions %s: query no longer searchable: %s", [m["id"] for m in members], exc)
+            log.warning("subscriptions %s: query no longer searchable: %s", [m.id for m in members], exc)
             ids = []
         for m in members:
-            matched[m["id"]] = ids
+            matched[m.id] = ids
     new_ids = {a for ids in matched.values() for a in ids}
     old_ids = store.recently_alerted_articles(conn, LOOKBACK_DAYS, max(new_ids) + 1) if new_ids else []
     clusters, similar_old = near_duplicates(conn, new_ids, old_ids)
@@ -414,7 +387,7 @@ def collect_alerts(conn: sqlite3.Connection) -> list[AlertBatch]:
 
     rows: dict[int, list[tuple[int, str, int | None]]] = {}
     batches: list[AlertBatch] = []
-    by_id = {s["id"]: s for s in subs}
+    by_id = {s.id: s for s in subs}
     for sub_id, ids in matched.items():
         if not ids:
             continue
@@ -436,8 +409,8 @@ def collect_alerts(conn: sqlite3.Connection) -> list[AlertBatch]:
                 out.append((a, "merged", head))
                 merged.append((a, head))
         rows[sub_id] = out
-        batches.append(AlertBatch(sub_id, by_id[sub_id]["chat_id"], tuple(sorted(send)), tuple(merged)))
-    advances = [(s["id"], s["last_seen"], high) for s in subs]
+        batches.append(AlertBatch(sub_id, by_id[sub_id].chat_id, tuple(sorted(send)), tuple(merged)))
+    advances = [(s.id, s.last_seen, high) for s in subs]
     done = set(store.record_matches(conn, advances, rows, keep_days=LOOKBACK_DAYS))
     batches = [b for b in batches if b.subscription_id in done]
     log.info("alerts matched: %d subscriptions up to article %d, %d to send, %d merged, %.2f s",
@@ -460,13 +433,13 @@ def pending_deliveries(conn: sqlite3.Connection, *, per_chat: int = MAX_PER_CHAT
     if not rows:
         return []
     also: dict[tuple[int, int], list[tuple[str | None, str | None]]] = defaultdict(list)
-    for m in store.merged_rows(conn, {r["subscription_id"] for r in rows}):
-        also[(m["subscription_id"], m["merged_into"])].append((m["source"], m["url"]))
-    chats: dict[int, dict[int, list[sqlite3.Row]]] = defaultdict(lambda: defaultdict(list))
+    for m in store.merged_rows(conn, {r.subscription_id for r in rows}):
+        also[(m.subscription_id, m.merged_into)].append((m.source, m.url))
+    chats: dict[int, dict[int, list[store.PendingDelivery]]] = defaultdict(lambda: defaultdict(list))
     owners: dict[int, int] = {}
     for r in rows:
-        chats[r["chat_id"]][r["article_id"]].append(r)
-        owners.setdefault(r["chat_id"], r["user_id"])
+        chats[r.chat_id][r.article_id].append(r)
+        owners.setdefault(r.chat_id, r.user_id)
     out = []
     for chat_id, articles in chats.items():
         digest = len(articles) > DIGEST_MIN
@@ -478,15 +451,15 @@ def pending_deliveries(conn: sqlite3.Connection, *, per_chat: int = MAX_PER_CHAT
                 terms: set[str] = set()
                 for s in subs:
                     with contextlib.suppress(ArchiveError):
-                        terms |= _plan(s["query"])[2]
-                text, spans = excerpt(first["body"], terms)
-            extra = [x for s in subs for x in also.get((s["subscription_id"], article_id), ())]
+                        terms |= _plan(s.query)[2]
+                text, spans = excerpt(first.body, terms)
+            extra = [x for s in subs for x in also.get((s.subscription_id, article_id), ())]
             alerts.append(Alert(
-                article_id=article_id, title=first["title"], url=first["url"], published=first["published"],
-                source=first["source"], excerpt=text, highlights=spans,
-                subscriptions=tuple((s["subscription_id"], s["query"]) for s in subs),
+                article_id=article_id, title=first.title, url=first.url, published=first.published,
+                source=first.source, excerpt=text, highlights=spans,
+                subscriptions=tuple((s.subscription_id, s.query) for s in subs),
                 also=tuple(dict.fromkeys(extra)),
-                keys=tuple((s["subscription_id"], article_id) for s in subs),
+                keys=tuple((s.subscription_id, article_id) for s in subs),
             ))
         out.append(ChatAlerts(chat_id=chat_id, user_id=owners[chat_id], alerts=tuple(alerts)))
     return out
@@ -525,5 +498,5 @@ def recover_interrupted(conn: sqlite3.Connection) -> int:
         return 0
     for r in rows:
         log.warning("alert possibly sent, not resent (interrupted send %s): subscription %s, article %s",
-                    r["attempt"], r["subscription_id"], r["article_id"])
+                    r.attempt, r.subscription_id, r.article_id)
     return store.settle_interrupted(conn, INTERRUPTED_NOTE)

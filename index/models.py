@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Article", "Feed", "Hit", "IngestFailure", "IngestSummary", "SearchResult"]
+__all__ = ["Article", "Feed", "Hit", "IngestFailure", "IngestSummary", "SearchResult", "Subscription"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +94,22 @@ class Feed:
         return {"id": self.id, "url": self.url, "title": self.title, "last_polled": self.last_polled,
                 "last_ok": self.last_ok, "last_error": self.last_error, "failures": self.failures,
                 "entries": self.entries}
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A saved query; ``paused`` says why it is not running (``blocked``, ``muted``) or is None."""
+
+    id: int
+    user_id: int
+    chat_id: int
+    query: str
+    active: bool = True
+    paused: str | None = None
+    last_seen: int = 0
+    created_at: str | None = None
+
+    @property
+    def running(self) -> bool:
+        """True when new matches are alerted."""
+        return self.active and self.paused is None

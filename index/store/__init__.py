@@ -24,6 +24,9 @@ Callers use ``store.fn(...)`` (so a test can replace ``store.insert_articles`` f
 from __future__ import annotations
 
 from ._alerts import (
+    InterruptedDelivery,
+    MergedDelivery,
+    PendingDelivery,
     blocked_users_back,
     claim_deliveries,
     confirm_deliveries,
@@ -47,6 +50,7 @@ from ._alerts import (
     user_subscriptions,
 )
 from ._articles import (
+    ArticleLead,
     PreparedArticle,
     article_id_for,
     article_leads,
@@ -127,8 +131,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "TITLE_WEIGHT",
     "USER_STATUSES",
+    "ArticleLead",
     "BotQuery",
     "Filters",
+    "InterruptedDelivery",
+    "MergedDelivery",
+    "PendingDelivery",
     "PreparedArticle",
     "User",
     "article_id_for",

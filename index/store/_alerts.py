@@ -10,18 +10,62 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from ..models import Subscription
 from ._schema import transaction
 
 _SUBSCRIPTION_COLUMNS = "id, user_id, chat_id, query, active, paused, last_seen, created_at"
 _UTC_NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 
+@dataclass(frozen=True, slots=True)
+class PendingDelivery:
+    """A delivery waiting to be sent: its subscription (chat, owner, query) and the article."""
+
+    subscription_id: int
+    article_id: int
+    chat_id: int
+    user_id: int
+    query: str
+    title: str
+    body: str
+    url: str | None
+    published: str | None
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MergedDelivery:
+    """A near-duplicate not sent for a subscription: it is mentioned under ``merged_into``."""
+
+    subscription_id: int
+    merged_into: int
+    source: str | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptedDelivery:
+    """A delivery left 'sending' under ``attempt`` by a process that stopped."""
+
+    subscription_id: int
+    article_id: int
+    attempt: str
+
+
+def _subscription(row: sqlite3.Row | None) -> Subscription | None:
+    if row is None:
+        return None
+    return Subscription(id=row[0], user_id=row[1], chat_id=row[2], query=row[3], active=bool(row[4]),
+                        paused=row[5], last_seen=row[6], created_at=row[7])
+
+
 def insert_subscription(conn: sqlite3.Connection, user_id: int, chat_id: int, query: str, *,
-                        last_seen: int, limit: int) -> tuple[sqlite3.Row | None, sqlite3.Row | None]:
+                        last_seen: int, limit: int) -> tuple[Subscription | None, Subscription | None]:
     """Save a subscription unless the user has ``limit`` already or the same query in this chat.
 
-    Returns (new row, None), or (None, the existing identical subscription), or (None, None) when
+    Returns (the new subscription, None), or (None, the existing identical one), or (None, None) when
     the limit is reached. Counting and inserting share one write transaction, so two quick
     /subscribe messages cannot both slip under the limit.
     """
@@ -31,7 +75,7 @@ def insert_subscription(conn: sqlite3.Connection, user_id: int, chat_id: int, qu
             (user_id, chat_id, query),
         ).fetchone()
         if same is not None:
-            return None, same
+            return None, _subscription(same)
         count = conn.execute("SELECT count(*) FROM subscriptions WHERE user_id = ?", (user_id,)).fetchone()[0]
         if count >= limit:
             return None, None
@@ -40,19 +84,20 @@ def insert_subscription(conn: sqlite3.Connection, user_id: int, chat_id: int, qu
             (user_id, chat_id, query, last_seen),
         ).lastrowid
         row = conn.execute(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", (sub_id,)).fetchone()
-    return row, None
+    return _subscription(row), None
 
 
-def user_subscriptions(conn: sqlite3.Connection, user_id: int) -> list[sqlite3.Row]:
+def user_subscriptions(conn: sqlite3.Connection, user_id: int) -> list[Subscription]:
     """Return a user's subscriptions, oldest first."""
-    return conn.execute(
+    return [_subscription(r) for r in conn.execute(
         f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE user_id = ? ORDER BY id", (user_id,)
-    ).fetchall()
+    ).fetchall()]
 
 
-def get_subscription(conn: sqlite3.Connection, sub_id: int) -> sqlite3.Row | None:
-    """Return one subscription row, or None."""
-    return conn.execute(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", (sub_id,)).fetchone()
+def get_subscription(conn: sqlite3.Connection, sub_id: int) -> Subscription | None:
+    """Return one subscription, or None."""
+    return _subscription(
+        conn.execute(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", (sub_id,)).fetchone())
 
 
 def delete_subscription(conn: sqlite3.Connection, user_id: int, sub_id: int) -> bool:
@@ -94,11 +139,11 @@ def resume_subscriptions(conn: sqlite3.Connection, reason: str, *, last_seen: in
     ).rowcount
 
 
-def subscriptions_paused(conn: sqlite3.Connection, reason: str) -> list[sqlite3.Row]:
+def subscriptions_paused(conn: sqlite3.Connection, reason: str) -> list[Subscription]:
     """Return the subscriptions paused for ``reason``."""
-    return conn.execute(
+    return [_subscription(r) for r in conn.execute(
         f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE paused = ? ORDER BY id", (reason,)
-    ).fetchall()
+    ).fetchall()]
 
 
 def blocked_users_back(conn: sqlite3.Connection, reason: str = "blocked") -> list[int]:
@@ -113,13 +158,13 @@ def blocked_users_back(conn: sqlite3.Connection, reason: str = "blocked") -> lis
     )]
 
 
-def subscriptions_due(conn: sqlite3.Connection, high: int) -> list[sqlite3.Row]:
+def subscriptions_due(conn: sqlite3.Connection, high: int) -> list[Subscription]:
     """Return running subscriptions that have not yet seen articles up to ``high``."""
-    return conn.execute(
+    return [_subscription(r) for r in conn.execute(
         f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions "
         "WHERE active = 1 AND paused IS NULL AND last_seen < ? ORDER BY id",
         (high,),
-    ).fetchall()
+    ).fetchall()]
 
 
 def recently_alerted_articles(conn: sqlite3.Connection, days: float, below: int) -> list[int]:
@@ -180,12 +225,12 @@ def record_matches(conn: sqlite3.Connection, advances: Sequence[tuple[int, int, 
     return done
 
 
-def pending_rows(conn: sqlite3.Connection, *, per_chat: int, limit: int) -> list[sqlite3.Row]:
+def pending_rows(conn: sqlite3.Connection, *, per_chat: int, limit: int) -> list[PendingDelivery]:
     """Return pending deliveries of running subscriptions with their articles, by chat then article.
 
     At most ``per_chat`` articles per chat (the oldest), so one busy chat cannot hold up the others.
     """
-    return conn.execute(
+    return [PendingDelivery(*r) for r in conn.execute(
         "SELECT p.subscription_id, p.article_id, p.chat_id, p.user_id, p.query, "
         "a.title, a.body, a.url, a.published, a.source FROM ("
         "  SELECT d.subscription_id, d.article_id, s.chat_id, s.user_id, s.query, "
@@ -195,17 +240,17 @@ def pending_rows(conn: sqlite3.Connection, *, per_chat: int, limit: int) -> list
         ") p JOIN articles a ON a.id = p.article_id WHERE p.n <= :per_chat "
         "ORDER BY p.chat_id, p.article_id, p.subscription_id LIMIT :limit",
         {"per_chat": per_chat, "limit": limit},
-    ).fetchall()
+    ).fetchall()]
 
 
-def merged_rows(conn: sqlite3.Connection, sub_ids: Iterable[int]) -> list[sqlite3.Row]:
-    """Return (subscription_id, merged_into, source, url) of near-duplicates merged for these subscriptions."""
-    return conn.execute(
+def merged_rows(conn: sqlite3.Connection, sub_ids: Iterable[int]) -> list[MergedDelivery]:
+    """Return the near-duplicates merged for these subscriptions."""
+    return [MergedDelivery(*r) for r in conn.execute(
         "SELECT d.subscription_id, d.merged_into, a.source, a.url FROM deliveries d "
         "JOIN articles a ON a.id = d.article_id "
         "WHERE d.status = 'merged' AND d.subscription_id IN (SELECT value FROM json_each(?)) ORDER BY d.article_id",
         (json.dumps(sorted(set(sub_ids))),),
-    ).fetchall()
+    ).fetchall()]
 
 
 def claim_deliveries(conn: sqlite3.Connection, keys: Sequence[tuple[int, int]], attempt: str) -> int:
@@ -244,12 +289,12 @@ def release_deliveries(conn: sqlite3.Connection, attempt: str, error: str, *, co
     return statuses.count("pending"), statuses.count("failed")
 
 
-def interrupted_deliveries(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+def interrupted_deliveries(conn: sqlite3.Connection) -> list[InterruptedDelivery]:
     """Return deliveries left 'sending' (a process stopped between claiming and recording a send)."""
-    return conn.execute(
+    return [InterruptedDelivery(*r) for r in conn.execute(
         "SELECT subscription_id, article_id, attempt FROM deliveries WHERE status = 'sending' "
         "ORDER BY attempt, subscription_id, article_id"
-    ).fetchall()
+    ).fetchall()]
 
 
 def settle_interrupted(conn: sqlite3.Connection, note: str) -> int:

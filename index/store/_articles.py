@@ -36,6 +36,16 @@ class PreparedArticle:
     origin: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleLead:
+    """An article's title and the start of its body (near-duplicate signatures)."""
+
+    id: int
+    title: str
+    lead: str
+    source: str | None
+
+
 _ARTICLE_COLUMNS = "id, title, body, url, published, source, author, lang, ext_id"
 
 
@@ -173,10 +183,10 @@ def article_passages(conn: sqlite3.Connection, article_id: int) -> list[tuple[in
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-def article_leads(conn: sqlite3.Connection, ids: Iterable[int], chars: int) -> list[sqlite3.Row]:
-    """Return (id, title, lead, source) with the first ``chars`` characters of each body."""
-    return conn.execute(
+def article_leads(conn: sqlite3.Connection, ids: Iterable[int], chars: int) -> list[ArticleLead]:
+    """Return the articles with the first ``chars`` characters of each body as ``lead``."""
+    return [ArticleLead(*r) for r in conn.execute(
         "SELECT id, title, substr(body, 1, ?) AS lead, source FROM articles "
         "WHERE id IN (SELECT value FROM json_each(?))",
         (chars, json.dumps(list(ids))),
-    ).fetchall()
+    ).fetchall()]
