@@ -285,12 +285,25 @@ def excerpt(body: str, terms: Iterable[str], *, size: int = EXCERPT_TOKENS) -> t
     if not all_terms:
         return body[:300], ()
     hits = [i for i, t in enumerate(all_terms) if t in wanted]
+    # Score the window starting a third of a window before each hit: distinct wanted terms, then
+    # their count. The windows slide forward, so the hits inside are kept as a running count
+    # (a common word hits hundreds of times in a long article).
     best_lo, best_score = 0, -1.0
-    for i in hits or [0]:
+    counts: dict[str, int] = {}
+    head = tail = 0  # hits[tail:head] lie in the current window
+    for i in hits:
         lo = max(0, i - size // 3)
-        window_terms = all_terms[lo: lo + size]
-        found = {t for t in window_terms if t in wanted}
-        score = len(found) + 0.1 * sum(1 for t in window_terms if t in wanted)
+        while head < len(hits) and hits[head] < lo + size:
+            t = all_terms[hits[head]]
+            counts[t] = counts.get(t, 0) + 1
+            head += 1
+        while hits[tail] < lo:
+            t = all_terms[hits[tail]]
+            counts[t] -= 1
+            if not counts[t]:
+                del counts[t]
+            tail += 1
+        score = len(counts) + 0.1 * (head - tail)
         if score > best_score:
             best_lo, best_score = lo, score
     window = list(islice(word_matches(body), best_lo, best_lo + size))

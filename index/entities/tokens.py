@@ -38,13 +38,19 @@ _QUOTES = frozenset("\"'«»“”„‘’‹›")
 
 _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
 _LATIN = "A-Za-z\u00c0-\u024f"
+# A word of letters with marks kept inside; runs of each are taken whole (twice as fast as one
+# character per alternation step, same matches).
+_LETTERS = rf"[{_MARKS}]*[^\W\d_](?:[^\W\d_]+|[{_MARKS}]+)*"
 _TOKEN_RE = re.compile(
-    r"\d{1,2}:\d{2}(?::\d{2})?(?!\d)"  # clock time: skipped as a number
+    # Most tokens are Arabic words: tried first when the text is at an Arabic letter or mark (no
+    # other branch can match there, so the matches are those of the branch order below).
+    rf"(?=[\u0600-\u065f\u066a-\u06ef\u06fa-\u06ff]){_LETTERS}"
+    r"|\d{1,2}:\d{2}(?::\d{2})?(?!\d)"  # clock time: skipped as a number
     r"|\d{1,4}([/.\-])\d{1,2}\1\d{1,4}(?!\d)"  # numeric date: skipped
     r"|\d+(?:[.,\u066b\u066c]\d+)*"  # number with decimal/thousands separators (any script)
     r"|(?:[A-Za-z]\.){2,}"  # U.S., U.N.
     rf"|[{_LATIN}][{_LATIN}0-9]*(?:['’\-][{_LATIN}0-9]+)*"  # al-Jubeir, Egypt's
-    rf"|(?:[^\W\d_]|[{_MARKS}])*[^\W\d_](?:[^\W\d_]|[{_MARKS}])*"  # Arabic (marks kept inside)
+    rf"|{_LETTERS}"  # Arabic (marks kept inside)
     r"|\S"  # any other single character: punctuation, %, $, quotes
 )
 # Definite article, possibly behind a glued conjunction/preposition, with harakat allowed.

@@ -63,6 +63,7 @@ from ._articles import (
     is_duplicate,
     latest_articles,
     max_article_id,
+    merge_index,
     url_exists,
 )
 from ._facts import facts_for, facts_near_people, known_names, name_counts, person_mentions, person_names
@@ -186,6 +187,7 @@ __all__ = [
     "load_chat_context",
     "match_new_ids",
     "max_article_id",
+    "merge_index",
     "merged_rows",
     "migrate",
     "missing_archive_message",

@@ -20,6 +20,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -64,14 +65,16 @@ def altered(record: dict, k: int, i: int) -> dict:
     return out
 
 
-def write_copy(records: list[dict], k: int, folder: Path) -> Path:
-    """Write copy ``k`` as JSON lines; return the file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"copy-{k:03d}.jsonl"
-    with path.open("w", encoding="utf-8") as f:
-        for i, r in enumerate(records):
-            f.write(json.dumps(altered(r, k, i), ensure_ascii=False) + "\n")
-    return path
+def write_copy(records: list[dict], k: int, folder: Path, per_file: int = 2000) -> Path:
+    """Write copy ``k`` as JSON lines files of ``per_file`` records (the CLI refuses files over
+    64 MiB); return their folder."""
+    out = folder / f"copy-{k:03d}"
+    out.mkdir(parents=True, exist_ok=True)
+    for n in range(0, len(records), per_file):
+        with (out / f"part-{n // per_file:03d}.jsonl").open("w", encoding="utf-8") as f:
+            for i in range(n, min(n + per_file, len(records))):
+                f.write(json.dumps(altered(records[i], k, i), ensure_ascii=False) + "\n")
+    return out
 
 
 def run_child(args: list[str], stdin: str | None = None) -> tuple[float, list[float], str, float]:
@@ -154,8 +157,10 @@ def main() -> None:
     for k in range(args.copies):
         path = write_copy(records, k, args.work / "copies")
         seconds, _, out, ingest_peak = run_child(["ingest", str(path), "--json", "--db", str(db)])
-        path.unlink()
+        shutil.rmtree(path)
         summary = json.loads(out)
+        if not summary.get("added"):
+            raise SystemExit(f"copy {k}: nothing added: {out[:2000]}")
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         conn.close()
