@@ -88,6 +88,9 @@ def describe_db_error(exc: Exception) -> str:
     if "readonly" in text or "read-only" in text:
         return (f"The archive cannot be written ({text}); give this user write access to the database "
                 "file and its folder, or use a command that only reads.")
+    if "unable to open" in text:  # e.g. a read-only folder: no room for the -wal and -shm files
+        return (f"The archive cannot be opened ({text}); check that this user can read and write the database "
+                "file and its folder (SQLite keeps its -wal and -shm files there).")
     return f"The database cannot be used: {text}."
 
 

@@ -362,7 +362,7 @@ def test_reading_commands_never_write_the_archive(archive_path: Path) -> None:
     (["ingest", "x", "--workers", "1000"], "--workers"),
     (["serve", "--port", "70000"], "--port"),
     (["eval", "{dataset}", "--limit", "99999999999999999999"], "--limit"),
-], ids=lambda v: v if isinstance(v, str) else " ".join(v[:2]))
+], ids=lambda v: v if isinstance(v, str) else " ".join(v))
 def test_numeric_options_out_of_range_are_one_clear_sentence(archive_path: Path, args: list[str], option: str) -> None:
     args = [a.replace("{dataset}", str(archive_path)) for a in args]
     result = run(*args, "--db", str(archive_path)) if args[0] != "eval" else run(*args)

@@ -698,6 +698,14 @@ def test_a_read_only_archive_can_be_searched_and_health_says_writes_will_fail(cl
     assert health.stderr.startswith(f"Error: The archive at {closed_archive} can be read but not written (")
     assert health.stderr.endswith("): the bot and `arshif ingest` will fail; give this user write access to the "
                                   "database file and its folder.\n")
+    new_articles = REPO / "tests" / "fixtures" / "articles" / "array.json"
+    ingest = run_with_read_only(target, "ingest", str(new_articles), "--db", str(closed_archive))
+    assert ingest.returncode == 1 and ingest.stdout == ""
+    assert ingest.stderr in (
+        "Error: The archive cannot be written (attempt to write a readonly database); give this user write access "
+        "to the database file and its folder, or use a command that only reads.\n",
+        "Error: The archive cannot be opened (unable to open database file); check that this user can read and "
+        "write the database file and its folder (SQLite keeps its -wal and -shm files there).\n")
     assert closed_archive.read_bytes() == before
 
 
