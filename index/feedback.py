@@ -9,47 +9,19 @@ for ``arshif eval``.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from . import store
 from .errors import UnknownAnswer
+from .models import Rating
 
 __all__ = ["DOWN", "UP", "Rating", "UnknownAnswer", "as_news_qa", "list_feedback", "log_answer", "rate"]
 
 log = logging.getLogger(__name__)
 
 UP, DOWN = 1, -1
-
-
-@dataclass(frozen=True, slots=True)
-class Rating:
-    """One user's rating of one answer, with the answer as it was shown."""
-
-    answer_id: int
-    user_id: int
-    rating: int  # UP or DOWN
-    rated_at: str
-    question: str
-    qtype: str | None
-    answer: str | None
-    sources: tuple[dict, ...]
-    chat_id: int
-    asked_by: int | None
-    answered_at: str
-
-    def as_dict(self) -> dict:
-        """Return the JSON form printed by ``arshif feedback --json``."""
-        return {
-            "answer_id": self.answer_id, "user_id": self.user_id,
-            "rating": "up" if self.rating == UP else "down", "rated_at": self.rated_at,
-            "question": self.question, "type": self.qtype, "answer": self.answer,
-            "sources": list(self.sources), "chat_id": self.chat_id, "asked_by": self.asked_by,
-            "answered_at": self.answered_at,
-        }
 
 
 def log_answer(conn: sqlite3.Connection, *, chat_id: int, user_id: int | None, question: str,
@@ -72,11 +44,7 @@ def rate(conn: sqlite3.Connection, answer_id: int, user_id: int, rating: int) ->
 
 def list_feedback(conn: sqlite3.Connection, *, since: str | None = None, rating: int | None = None) -> list[Rating]:
     """Return ratings (all, or only UP or DOWN) changed on or after ``since``, oldest first."""
-    return [
-        Rating(r["answer_id"], r["user_id"], r["rating"], r["updated_at"], r["question"], r["qtype"], r["answer"],
-               tuple(json.loads(r["sources"] or "[]")), r["chat_id"], r["asked_by"], r["answered_at"])
-        for r in store.feedback_rows(conn, since=since, rating=rating)
-    ]
+    return store.feedback_rows(conn, since=since, rating=rating)
 
 
 def as_news_qa(ratings: Iterable[Rating]) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Article", "Feed", "Hit", "IngestFailure", "IngestSummary", "SearchResult", "Subscription"]
+__all__ = ["Article", "Feed", "Hit", "IngestFailure", "IngestSummary", "Rating", "SearchResult", "Subscription"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +113,30 @@ class Subscription:
     def running(self) -> bool:
         """True when new matches are alerted."""
         return self.active and self.paused is None
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """One user's rating of one answer, with the answer as it was shown."""
+
+    answer_id: int
+    user_id: int
+    rating: int  # index.feedback.UP (1) or DOWN (-1)
+    rated_at: str
+    question: str
+    qtype: str | None
+    answer: str | None
+    sources: tuple[dict, ...]
+    chat_id: int
+    asked_by: int | None
+    answered_at: str
+
+    def as_dict(self) -> dict:
+        """Return the JSON form printed by ``arshif feedback --json``."""
+        return {
+            "answer_id": self.answer_id, "user_id": self.user_id,
+            "rating": "up" if self.rating > 0 else "down", "rated_at": self.rated_at,
+            "question": self.question, "type": self.qtype, "answer": self.answer,
+            "sources": list(self.sources), "chat_id": self.chat_id, "asked_by": self.asked_by,
+            "answered_at": self.answered_at,
+        }

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
+from ..models import Rating
 from ._schema import transaction
 
 
@@ -39,10 +40,10 @@ def set_feedback(conn: sqlite3.Connection, answer_id: int, user_id: int, rating:
 
 
 def feedback_rows(conn: sqlite3.Connection, *, since: str | None = None,
-                  rating: int | None = None) -> list[sqlite3.Row]:
-    """Return ratings with their answers (question, type, answer, sources JSON), oldest first;
+                  rating: int | None = None) -> list[Rating]:
+    """Return ratings with their answers (question, type, answer, sources), oldest first;
     ``since`` is an ISO date or time compared with when the rating was last changed."""
-    return conn.execute(
+    rows = conn.execute(
         "SELECT f.answer_id, f.user_id, f.rating, f.created_at, f.updated_at, l.chat_id, "
         "l.user_id AS asked_by, l.question, l.qtype, l.answer, l.sources, l.created_at AS answered_at "
         "FROM feedback f JOIN answer_log l ON l.id = f.answer_id "
@@ -50,3 +51,6 @@ def feedback_rows(conn: sqlite3.Connection, *, since: str | None = None,
         "ORDER BY f.updated_at, f.answer_id, f.user_id",
         {"since": since, "rating": rating},
     ).fetchall()
+    return [Rating(r["answer_id"], r["user_id"], r["rating"], r["updated_at"], r["question"], r["qtype"], r["answer"],
+                   tuple(json.loads(r["sources"] or "[]")), r["chat_id"], r["asked_by"], r["answered_at"])
+            for r in rows]
