@@ -317,3 +317,37 @@ def test_chat_context_round_trip(empty_db: sqlite3.Connection) -> None:
     store.save_chat_context(empty_db, 42, [3, 1], "متى؟")
     store.save_chat_context(empty_db, 42, [5], "من؟")
     assert store.load_chat_context(empty_db, 42) == ([5], "من؟")
+
+
+# --- the search index after bulk ingests (issue 12) -------------------------------------------------------
+
+
+def _segments(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(DISTINCT segid) FROM articles_fts_idx").fetchone()[0]
+
+
+def test_merging_the_index_keeps_every_search_result(archive: sqlite3.Connection) -> None:
+    for n in range(12):  # one transaction each: one new segment each
+        store.insert_articles(archive, [prepared(f"مقال {n}", f"نص المقال رقم {n} عن العملة والعمل.")])
+    queries = ["العملة", "العمل", '"المقال رقم"', "وزير", "energy"]
+    before = [(r.total, [h.article_id for h in r.results]) for r in (search.run(archive, q, limit=50) for q in queries)]
+    segments = _segments(archive)
+    assert store.merge_index(archive) >= 1
+    assert _segments(archive) < segments
+    after = [(r.total, [h.article_id for h in r.results]) for r in (search.run(archive, q, limit=50) for q in queries)]
+    assert after == before
+    archive.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 0)")
+    assert store.merge_index(archive) == 1  # nothing left to merge
+
+
+def test_a_page_and_its_count_come_from_one_query(archive: sqlite3.Connection) -> None:
+    for query, filters in [("وزير", store.Filters()), ("وزير", store.Filters(since="2024-01-01")),
+                           ("energy", store.Filters(sources=("sample-wire",))), ("xyzzyq", store.Filters())]:
+        match = search.build_match(search.parse_query(query))
+        total = store.count_hits(archive, match, filters)
+        for by_date in (False, True):
+            rows, counted = store.fetch_hits_counted(archive, match, filters, limit=3, by_date=by_date)
+            assert counted == total
+            assert [r["id"] for r in rows] == [r["id"] for r in store.fetch_hits(archive, match, filters, limit=3,
+                                                                                  by_date=by_date)]
+        assert store.fetch_hits_counted(archive, match, filters, limit=3, offset=1000)[1] == total
