@@ -379,8 +379,8 @@ def lookup(conn: sqlite3.Connection, name: str, *, exact_key: str | None = None)
 
 def _candidate(conn: sqlite3.Connection, names: _Names, keys: list[str]) -> Candidate:
     rows = store.person_mentions(conn, keys[:1], context=0)
-    written = Counter(r["text"] for r in rows).most_common(1)
-    roles = Counter(r["role"] for r in rows if r["role"]).most_common(1)
+    written = Counter(r.text for r in rows).most_common(1)
+    roles = Counter(r.role for r in rows if r.role).most_common(1)
     return Candidate(keys[0], written[0][0] if written else keys[0], sum(names.counts[k] for k in keys),
                      roles[0][0] if roles else None)
 
@@ -388,16 +388,16 @@ def _candidate(conn: sqlite3.Connection, names: _Names, keys: list[str]) -> Cand
 def profile(conn: sqlite3.Connection, keys: list[str]) -> Profile:
     """Return the profile of the person known by these keys (the first is the main one)."""
     rows = store.person_mentions(conn, keys)
-    written = Counter(r["text"] for r in rows if r["key"] == keys[0]) or Counter(r["text"] for r in rows)
+    written = Counter(r.text for r in rows if r.key == keys[0]) or Counter(r.text for r in rows)
     name = written.most_common(1)[0][0] if written else keys[0]
     roles: dict[str, list[str | None]] = defaultdict(list)
     latest: dict[int, str] = {}
     for r in rows:
-        latest[r["article_id"]] = r["published"] or ""
-        if r["role"]:
-            start = r["start"] - r["around_start"]
-            role = _complete_role(r["role"].strip(), r["around"], (start, start + r["end"] - r["start"]))
-            roles[_without_trailing_title(role)].append(r["published"])
+        latest[r.article_id] = r.published or ""
+        if r.role:
+            start = r.start - r.around_start
+            role = _complete_role(r.role.strip(), r.around, (start, start + r.end - r.start))
+            roles[_without_trailing_title(role)].append(r.published)
     dates = sorted(d for d in latest.values() if d)
     near = store.facts_near_people(conn, keys, ("org", "place", "person"), distance=NEAR)
     own = set(keys)
@@ -407,13 +407,13 @@ def profile(conn: sqlite3.Connection, keys: list[str]) -> Profile:
                                                 "person": defaultdict(set)}
     texts: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for r in near:
-        k = r["key"] or fold(normalize(r["text"]))
-        if r["kind"] == "person":
+        k = r.key or fold(normalize(r.text))
+        if r.kind == "person":
             if k in own or forms.get(k, (k,))[:1] == own_first:
                 continue
             k = " ".join(forms.get(k) or match_form(k))  # «عبد الفتاح السيسي» is «عبدالفتاح السيسي»
-        by_kind[r["kind"]][k].add(r["article_id"])
-        texts[(r["kind"], k)][r["text"]] += 1
+        by_kind[r.kind][k].add(r.article_id)
+        texts[(r.kind, k)][r.text] += 1
 
     # Beside someone often in the news, a name seen with them once is mostly extraction noise.
     least = 2 if len(latest) >= 5 else 1

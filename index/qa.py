@@ -514,11 +514,11 @@ def _reply(g: Gathered, qa: QuestionAnalysis, answer_text: str | None, shown: li
     # The answer sentence's date and place come along, so "who" also says when and where.
     if best_sentence is not None and answer_text is not None:
         for r in g.facts.get(best_sentence.article_id, ()):
-            inside = r["start"] >= best_sentence.start and r["end"] <= best_sentence.end
-            if inside and r["kind"] in ("date", "place") and not any(f.kind == r["kind"] for f in facts_out):
-                c = spans.SpanCandidate(r["start"], r["end"], r["text"], best_sentence.article_id, 0, r["kind"],
-                                        value=r["value"], value_end=r["value_end"], precision=r["precision"])
-                facts_out.append(Fact(r["kind"], r["text"], r["value"], None, _date_label(c, lang)))
+            inside = r.start >= best_sentence.start and r.end <= best_sentence.end
+            if inside and r.kind in ("date", "place") and not any(f.kind == r.kind for f in facts_out):
+                c = spans.SpanCandidate(r.start, r.end, r.text, best_sentence.article_id, 0, r.kind,
+                                        value=r.value, value_end=r.value_end, precision=r.precision)
+                facts_out.append(Fact(r.kind, r.text, r.value, None, _date_label(c, lang)))
     order = ([best_sentence.article_id] if best_sentence else []) + g.order
     order = list(dict.fromkeys(order))
     sources: list[Source] = []

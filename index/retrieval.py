@@ -262,15 +262,15 @@ def _in_question(text: str, qterms: set[str]) -> bool:
     return bool(toks) and all(t.term in qterms for t in toks)
 
 
-def _fact_candidates(ctx: spans.SentenceContext, rows: list[sqlite3.Row], qa: QuestionAnalysis,
+def _fact_candidates(ctx: spans.SentenceContext, rows: list[store.StoredFact], qa: QuestionAnalysis,
                      known: dict[str, str]) -> list[spans.SpanCandidate]:
     """Return the sentence's stored facts (and names learned since, and bare years) as candidates."""
     out = []
     end = ctx.start + len(ctx.text)
     for r in rows:
-        if r["start"] >= ctx.start and r["end"] <= end:
-            out.append(spans.SpanCandidate(r["start"], r["end"], r["text"], ctx.article_id, ctx.rank, r["kind"],
-                                           r["role"], r["value"], r["value_end"], r["precision"], r["unit"], r["key"]))
+        if r.start >= ctx.start and r.end <= end:
+            out.append(spans.SpanCandidate(r.start, r.end, r.text, ctx.article_id, ctx.rank, r.kind,
+                                           r.role, r.value, r.value_end, r.precision, r.unit, r.key))
     if known and qa.type == "who":
         have = {(c.start, c.end) for c in out}
         for ent in extract_entities(ctx.text, known):
@@ -330,7 +330,7 @@ class Gathered:
     sentences: list[_Sentence]
     candidates: list[spans.SpanCandidate]
     contexts: dict[tuple[int, int], spans.SentenceContext]
-    facts: dict[int, list[sqlite3.Row]]
+    facts: dict[int, list[store.StoredFact]]
 
 
 def gather(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | None, *,

@@ -66,7 +66,17 @@ from ._articles import (
     merge_index,
     url_exists,
 )
-from ._facts import facts_for, facts_near_people, known_names, name_counts, person_mentions, person_names
+from ._facts import (
+    NearFact,
+    PersonMention,
+    StoredFact,
+    facts_for,
+    facts_near_people,
+    known_names,
+    name_counts,
+    person_mentions,
+    person_names,
+)
 from ._feedback import feedback_rows, insert_answer_log, set_feedback
 from ._feeds import (
     delete_feed,
@@ -137,8 +147,11 @@ __all__ = [
     "Filters",
     "InterruptedDelivery",
     "MergedDelivery",
+    "NearFact",
     "PendingDelivery",
+    "PersonMention",
     "PreparedArticle",
+    "StoredFact",
     "User",
     "article_id_for",
     "article_leads",

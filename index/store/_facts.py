@@ -5,18 +5,62 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 
-def facts_for(conn: sqlite3.Connection, article_ids: Iterable[int]) -> dict[int, list[sqlite3.Row]]:
+@dataclass(frozen=True, slots=True)
+class PersonMention:
+    """A person's mention: its span, the article's date, and ``around``, the body from ``around_start``."""
+
+    article_id: int
+    key: str
+    text: str
+    role: str | None
+    start: int
+    end: int
+    published: str | None
+    around_start: int
+    around: str
+
+
+@dataclass(frozen=True, slots=True)
+class NearFact:
+    """A fact written near a person's mention (people profiles: their organisations, places, people)."""
+
+    kind: str
+    key: str | None
+    text: str
+    article_id: int
+    start: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFact:
+    """A fact found in an article at ingest (``index.facts``): its kind, span, text and reading."""
+
+    article_id: int
+    kind: str
+    start: int
+    end: int
+    text: str
+    value: str | None
+    value_end: str | None
+    precision: str | None
+    role: str | None
+    unit: str | None
+    key: str | None
+
+
+def facts_for(conn: sqlite3.Connection, article_ids: Iterable[int]) -> dict[int, list[StoredFact]]:
     """Return the stored facts of these articles, grouped by article, in text order."""
-    out: dict[int, list[sqlite3.Row]] = {}
+    out: dict[int, list[StoredFact]] = {}
     rows = conn.execute(
         "SELECT article_id, kind, start, end, text, value, value_end, precision, role, unit, key "
         "FROM facts WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id, start",
         (json.dumps(list(article_ids)),),
     ).fetchall()
     for r in rows:
-        out.setdefault(r["article_id"], []).append(r)
+        out.setdefault(r[0], []).append(StoredFact(*r))
     return out
 
 
@@ -52,10 +96,9 @@ def person_names(conn: sqlite3.Connection, *, after_id: int = 0) -> list[tuple[s
     return [(r[0], r[1]) for r in rows]
 
 
-def person_mentions(conn: sqlite3.Connection, keys: Iterable[str], *, context: int = 150) -> list[sqlite3.Row]:
-    """Return the mentions of these person keys: article, key, text, role, span, the article's
-    date, and ``around`` (the body from ``around_start``, ``context`` characters either side)."""
-    return conn.execute(
+def person_mentions(conn: sqlite3.Connection, keys: Iterable[str], *, context: int = 150) -> list[PersonMention]:
+    """Return the mentions of these person keys, ``context`` characters of body either side, by date."""
+    return [PersonMention(*r) for r in conn.execute(
         "SELECT f.article_id, f.key, f.text, f.role, f.start, f.end, a.published, "
         "max(f.start - :ctx, 0) AS around_start, "
         "substr(a.body, max(f.start - :ctx, 0) + 1, f.end - max(f.start - :ctx, 0) + :ctx) AS around "
@@ -63,17 +106,17 @@ def person_mentions(conn: sqlite3.Connection, keys: Iterable[str], *, context: i
         "WHERE f.kind = 'person' AND f.key IN (SELECT value FROM json_each(:keys)) "
         "ORDER BY a.published, f.article_id, f.start",
         {"keys": json.dumps(list(keys)), "ctx": context},
-    ).fetchall()
+    ).fetchall()]
 
 
 def facts_near_people(conn: sqlite3.Connection, keys: Iterable[str], kinds: Iterable[str], *,
-                      distance: int = 300) -> list[sqlite3.Row]:
-    """Return (kind, key, text, article_id) of facts of ``kinds`` written within ``distance``
-    characters of a mention of these person keys."""
-    return conn.execute(
+                      distance: int = 300) -> list[NearFact]:
+    """Return the facts of ``kinds`` written within ``distance`` characters of a mention of these
+    person keys."""
+    return [NearFact(*r) for r in conn.execute(
         "SELECT DISTINCT o.kind, o.key, o.text, o.article_id, o.start FROM facts m "
         "JOIN facts o ON o.article_id = m.article_id AND o.start BETWEEN m.start - :d AND m.end + :d "
         "WHERE m.kind = 'person' AND m.key IN (SELECT value FROM json_each(:keys)) "
         "AND o.kind IN (SELECT value FROM json_each(:kinds)) AND o.id != m.id",
         {"keys": json.dumps(list(keys)), "kinds": json.dumps(list(kinds)), "d": distance},
-    ).fetchall()
+    ).fetchall()]
