@@ -17,9 +17,8 @@ ARCD-train and XQuAD-ar added as articles, and three kinds of questions are aske
 Every question runs through the real engine with every answer shown; a guess is right under the
 news-qa README's rules (the gold, or its date, in the answer or a fact), or for a long
 Wikipedia answer when its token F1 with the gold is at least 0.6. A logistic regression over
-``confidence.FEATURES`` (L2, seeded) gives the probability, with a Wikipedia marker (times the
-type features) that is 0 at run time; the threshold is the lowest one at which shown answers are
-right at least ``--precision`` of the time in held-out folds.
+``confidence.FEATURES`` (L2, seeded) gives the probability; the threshold is the lowest one at
+which shown answers are right at least ``--precision`` of the time in held-out folds.
 """
 
 from __future__ import annotations
@@ -211,13 +210,7 @@ def main() -> None:
         rows_path.write_text(json.dumps(rows, ensure_ascii=False))
         (work / "judged_by.txt").write_text(" ".join(["python", "tests/bench/fit_confidence.py", *sys.argv[1:]]))
     names = confidence.FEATURES
-    # Wikipedia questions differ from news ones in what each question type asks for («من» about a
-    # team or a dynasty): a domain marker and its products with the type features absorb that, so
-    # the type weights kept for news come from the news questions. The marker is 0 at run time.
-    wiki = [f"wiki*{k}" for k in ("bias", "typed", "q_who", "q_when", "q_where", "q_number", "q_what")]
-    x = np.array([[ev.get(k, 0.0) for k in names]
-                  + [float(src in ("arcd", "xquad")) * (1.0 if k == "wiki*bias" else ev.get(k[5:], 0.0))
-                     for k in wiki] for ev, _, src in rows])
+    x = np.array([[ev.get(k, 0.0) for k in names] for ev, _, _ in rows])
     y = np.array([r for _, r, _ in rows], dtype=float)
     rnd = np.random.default_rng(args.seed)
     folds = rnd.integers(0, 5, len(y))
@@ -237,8 +230,7 @@ def main() -> None:
     out = {
         "feature_version": confidence.FEATURE_VERSION,
         "features": list(names),
-        "weights": {k: round(float(v), 4) for k, v in zip(names, w[:len(names)], strict=True)},
-        "domain_weights": {k: round(float(v), 4) for k, v in zip(wiki, w[len(names):-1], strict=True)},
+        "weights": {k: round(float(v), 4) for k, v in zip(names, w[:-1], strict=True)},
         "bias": round(float(w[-1]), 4),
         "threshold": threshold,
         "made_by": {
