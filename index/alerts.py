@@ -197,9 +197,9 @@ def subscribe(conn: sqlite3.Connection, user_id: int, chat_id: int, query: str, 
     example = None
     if rows:
         r = rows[0]
-        text, spans = excerpt(r["body"], terms)
-        example = Hit(article_id=r["id"], title=r["title"], url=r["url"], published=r["published"],
-                      source=r["source"], score=round(-r["score"], 4), excerpt=text, highlights=spans)
+        text, spans = excerpt(r.body, terms)
+        example = Hit(article_id=r.id, title=r.title, url=r.url, published=r.published,
+                      source=r.source, score=round(-r.score, 4), excerpt=text, highlights=spans)
     sub, existing = store.insert_subscription(conn, user_id, chat_id, query, last_seen=high, limit=limit)
     if existing is not None:
         raise AlreadySubscribed(f"You already subscribed to this query (#{existing.id}).", sub_id=existing.id)

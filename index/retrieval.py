@@ -71,22 +71,22 @@ def _rank(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int,
     rows = store.fetch_hits(conn, match, filters, limit=max(limit, RERANK_POOL))
     if boost:
         # The articles just shown compete even when the archive has many better BM25 matches.
-        have = {r["id"] for r in rows}
+        have = {r.id for r in rows}
         wanted = tuple(a for a in boost if a not in have and (article_ids is None or a in article_ids))
         if wanted:
             rows = [*rows, *store.fetch_hits(conn, match, store.Filters(article_ids=wanted), limit=len(wanted))]
     if not rows:
         return []
-    top = max(-r["score"] for r in rows) or 1.0
+    top = max(-r.score for r in rows) or 1.0
     idf = _idf(conn, terms, df)
     exact = _exact_families(words)
     ranked = []
     for r in rows:
-        body = r["body"]
-        sentences = _score_sentences(body, r["id"], split_sentences(body), idf, roots, exact)
+        body = r.body
+        sentences = _score_sentences(body, r.id, split_sentences(body), idf, roots, exact)
         best = max((x.score for x in sentences), default=0.0)
-        score = (-r["score"]) / top + SENTENCE_WEIGHT * best + (CONTEXT_BOOST if r["id"] in boost else 0.0)
-        ranked.append(_Ranked(r["id"], score, sentences))
+        score = (-r.score) / top + SENTENCE_WEIGHT * best + (CONTEXT_BOOST if r.id in boost else 0.0)
+        ranked.append(_Ranked(r.id, score, sentences))
     ranked.sort(key=lambda x: -x.score)
     return ranked[:limit]
 

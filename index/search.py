@@ -320,11 +320,11 @@ def excerpt(body: str, terms: Iterable[str], *, size: int = EXCERPT_TOKENS) -> t
     return prefix + text + suffix, spans
 
 
-def _hit(row: sqlite3.Row, terms: set[str]) -> Hit:
-    text, spans = excerpt(row["body"], terms)
+def _hit(row: store.MatchedArticle, terms: set[str]) -> Hit:
+    text, spans = excerpt(row.body, terms)
     return Hit(
-        article_id=row["id"], title=row["title"], url=row["url"], published=row["published"],
-        source=row["source"], score=round(-row["score"], 4), excerpt=text, highlights=spans,
+        article_id=row.id, title=row.title, url=row.url, published=row.published,
+        source=row.source, score=round(-row.score, 4), excerpt=text, highlights=spans,
     )
 
 
@@ -407,7 +407,7 @@ def _surface_form(conn: sqlite3.Connection, term: str) -> str | None:
     """Return a word as written in the archive whose index term is ``term``."""
     rows = store.fetch_hits(conn, _quote(term), store.Filters(), limit=1)
     for row in rows:
-        for text in (row["title"], row["body"]):
+        for text in (row.title, row.body):
             for tok in tokenize(text):
                 if tok.term == term:
                     return tok.text

@@ -101,21 +101,38 @@ def _run(conn: sqlite3.Connection, sql: str, params: dict) -> list[sqlite3.Row]:
         raise
 
 
+@dataclass(frozen=True, slots=True)
+class MatchedArticle:
+    """An article found by a search, with its bm25 ``score`` (lower is better, as FTS5 gives it)."""
+
+    id: int
+    title: str
+    body: str
+    url: str | None
+    published: str | None
+    source: str | None
+    score: float
+
+
+def _matched(rows: list[sqlite3.Row]) -> list[MatchedArticle]:
+    return [MatchedArticle(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+
+
 def fetch_hits(conn: sqlite3.Connection, match: str, filters: Filters, *, limit: int = 10,
-               offset: int = 0, by_date: bool = False) -> list[sqlite3.Row]:
-    """Run an article search; rows carry id, title, body, url, published, source, score."""
+               offset: int = 0, by_date: bool = False) -> list[MatchedArticle]:
+    """Run an article search; return one page of matching articles, best first (or newest first)."""
     params = {"match": match, "limit": limit, "offset": offset, **_filter_params(filters)}
-    return _run(conn, search_sql(filters, by_date=by_date), params)
+    return _matched(_run(conn, search_sql(filters, by_date=by_date), params))
 
 
 def fetch_hits_counted(conn: sqlite3.Connection, match: str, filters: Filters, *, limit: int = 10,
-                       offset: int = 0, by_date: bool = False) -> tuple[list[sqlite3.Row], int]:
-    """Run an article search; return one page of rows (as ``fetch_hits``) and how many match."""
+                       offset: int = 0, by_date: bool = False) -> tuple[list[MatchedArticle], int]:
+    """Run an article search; return one page (as ``fetch_hits``) and how many articles match."""
     if limit > 0:
         params = {"match": match, "limit": limit, "offset": offset, **_filter_params(filters)}
         rows = _run(conn, search_sql(filters, by_date=by_date, counted=True), params)
         if rows:
-            return rows, rows[0]["total"]
+            return _matched(rows), rows[0]["total"]
         if offset == 0:
             return [], 0
     return [], count_hits(conn, match, filters)

@@ -348,6 +348,6 @@ def test_a_page_and_its_count_come_from_one_query(archive: sqlite3.Connection) -
         for by_date in (False, True):
             rows, counted = store.fetch_hits_counted(archive, match, filters, limit=3, by_date=by_date)
             assert counted == total
-            assert [r["id"] for r in rows] == [r["id"] for r in store.fetch_hits(archive, match, filters, limit=3,
+            assert [r.id for r in rows] == [r.id for r in store.fetch_hits(archive, match, filters, limit=3,
                                                                                   by_date=by_date)]
         assert store.fetch_hits_counted(archive, match, filters, limit=3, offset=1000)[1] == total
