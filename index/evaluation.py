@@ -156,7 +156,7 @@ def evaluate(dataset: str | Path, *, answers: bool = True, limit: int | None = N
         started = time.perf_counter()
         ingest_records(conn, iter(articles))
         ingest_seconds = time.perf_counter() - started
-        ext_of = {r[0]: r[1] for r in conn.execute("SELECT id, ext_id FROM articles")}
+        ext_of = store.article_ext_ids(conn)
         hits1 = hits5 = 0
         per_type: dict[str, list[dict[str, float]]] = defaultdict(list)
         times = []

@@ -166,7 +166,7 @@ _KNOWN_CACHE: dict[str, tuple[int, dict[str, str]]] = {}
 
 
 def _known_names(conn: sqlite3.Connection) -> dict[str, str]:
-    db = conn.execute("PRAGMA database_list").fetchone()[2] or f":memory:{id(conn)}"
+    db = store.database_file(conn)
     mark = store.max_article_id(conn)
     cached = _KNOWN_CACHE.get(db)
     if cached is None or cached[0] != mark:

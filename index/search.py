@@ -218,7 +218,7 @@ def present_terms(conn: sqlite3.Connection, parsed: ParsedQuery) -> set[str]:
     """
     wanted = {t for g in (*parsed.word_groups, *parsed.phrase_groups, *parsed.excluded_groups)
               for alt in g for t in alt.split()}
-    key = str(conn.execute("PRAGMA database_list").fetchone()[2]) or f"memory:{id(conn)}"
+    key = store.database_file(conn)
     high = store.max_article_id(conn)
     seen_high, present, absent = _PRESENCE.get(key, (high, set(), set()))
     if seen_high != high or len(present) + len(absent) > _PRESENCE_MAX:
@@ -372,7 +372,7 @@ _VOCAB: dict[tuple[str, int], tuple[list[str], dict[str, int]]] = {}
 
 
 def _load_vocabulary(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int]]:
-    key = (str(conn.execute("PRAGMA database_list").fetchone()[2]), store.max_article_id(conn))
+    key = (store.database_file(conn), store.max_article_id(conn))
     if key not in _VOCAB:
         _VOCAB.clear()
         pairs = store.frequent_terms(conn)

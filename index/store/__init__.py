@@ -52,6 +52,7 @@ from ._alerts import (
 from ._articles import (
     ArticleLead,
     PreparedArticle,
+    article_ext_ids,
     article_id_for,
     article_leads,
     article_passages,
@@ -155,6 +156,7 @@ __all__ = [
     "PreparedArticle",
     "StoredFact",
     "User",
+    "article_ext_ids",
     "article_id_for",
     "article_leads",
     "article_passages",

@@ -185,6 +185,11 @@ def latest_articles(conn: sqlite3.Connection, limit: int = 10, offset: int = 0) 
     return [Article(**dict(r)) for r in rows]
 
 
+def article_ext_ids(conn: sqlite3.Connection) -> dict[int, str | None]:
+    """Return every article's id with the id it had in its source (``ext_id``), for evaluations."""
+    return {r[0]: r[1] for r in conn.execute("SELECT id, ext_id FROM articles")}
+
+
 def max_article_id(conn: sqlite3.Connection) -> int:
     """Return the archive's high-water mark (0 when empty)."""
     return conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
