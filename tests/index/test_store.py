@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sqlite3
 import threading
 from pathlib import Path
@@ -39,6 +40,25 @@ def _counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 def _delete(conn: sqlite3.Connection, article_id: int) -> None:
     remove_article(conn, article_id)
+
+
+# --- the public surface ---------------------------------------------------------------------------
+
+
+def test_all_lists_every_public_name_of_the_store_modules() -> None:
+    modules = [m for m in vars(store).values() if inspect.ismodule(m) and m.__name__.startswith(store.__name__ + "._")]
+    assert len(modules) >= 8
+    public = {name for m in modules for name, value in vars(m).items() if not name.startswith("_")
+              and (((inspect.isfunction(value) or inspect.isclass(value)) and value.__module__ == m.__name__)
+                   or name.isupper())}
+    assert public == set(store.__all__)
+    assert all(hasattr(store, name) for name in store.__all__)
+
+
+def test_no_public_function_returns_sqlite_rows() -> None:
+    returns = {name: str(inspect.signature(getattr(store, name)).return_annotation) for name in store.__all__
+               if inspect.isfunction(getattr(store, name))}
+    assert returns and not {name for name, annotation in returns.items() if "Row" in annotation}
 
 
 # --- connection settings and migrations -----------------------------------------------------------
