@@ -353,7 +353,7 @@ SPECS = (
 ENV_NAMES = {spec.field: spec.env for spec in SPECS}
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(Settings)}
 # Variables that are ours but not settings, so they are not reported as unknown.
-OTHER_ENV = (CONFIG_ENV,)
+OTHER_ENV = (CONFIG_ENV, "ARSHIF_CONFIDENCE_FILE")  # the latter: index.confidence reads it
 
 
 def derive_file_url(api_base_url: str) -> str:

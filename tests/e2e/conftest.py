@@ -8,15 +8,16 @@ own copy, so chat memory, users and button queries never leak between tests.
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from arshif.bot.config import Settings
 from arshif.bot.telegram_app import build_application
-from arshif.index import store
+from arshif.index import confidence, store
 from arshif.index.ingest import ingest_paths
 from telegram.ext import Application
 
@@ -60,6 +61,21 @@ class BotEnv:
     app: Application
     db_path: Path
     settings: Settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_guess_shown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The bot is driven here to see how answers are laid out and sent; whether a guess is sure
+    enough to show is the confidence's job (tests/index), so every guess is shown, also in the
+    engine's worker processes (they read ``$ARSHIF_CONFIDENCE_FILE``)."""
+    shipped = json.loads((Path(confidence.__file__).parent / "data" / "confidence.json").read_text(encoding="utf-8"))
+    path = tmp_path_factory.mktemp("confidence") / "confidence.json"
+    path.write_text(json.dumps({**shipped, "threshold": 0.0}), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ARSHIF_CONFIDENCE_FILE", str(path))
+        confidence.load.cache_clear()
+        yield
+    confidence.load.cache_clear()
 
 
 def make_settings(server: FakeBotServer, db_path: Path, **overrides: object) -> Settings:

@@ -428,3 +428,18 @@ def test_a_calibration_for_other_features_is_refused(tmp_path: Path) -> None:
     assert not refused.usable and not refused.shows(0.99)
     assert not confidence.read(tmp_path / "missing.json").usable
     assert confidence.read(Path(qa.__file__).parent / "data" / "confidence.json").usable
+
+
+def test_another_calibration_file_can_be_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               calibrated: None) -> None:
+    shipped = json.loads((Path(qa.__file__).parent / "data" / "confidence.json").read_text(encoding="utf-8"))
+    mine = tmp_path / "mine.json"
+    mine.write_text(json.dumps({**shipped, "threshold": 0.5}), encoding="utf-8")
+    monkeypatch.setenv("ARSHIF_CONFIDENCE_FILE", str(mine))
+    confidence.load.cache_clear()
+    try:
+        assert confidence.load().threshold == 0.5
+    finally:
+        monkeypatch.delenv("ARSHIF_CONFIDENCE_FILE")
+        confidence.load.cache_clear()
+    assert confidence.load().threshold == shipped["threshold"]
