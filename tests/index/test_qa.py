@@ -254,7 +254,9 @@ def test_eval_measures_a_small_squad_file(tmp_path: Path) -> None:
 def test_short_followups_stay_with_the_article_just_answered(archive: sqlite3.Connection, first: str,
                                                              followup: str, kind: str, value: str | None) -> None:
     shown = qa.answer_question(archive, first)
-    answer = qa.answer_question(archive, followup, context_ids=list(shown.article_ids))
+    # As the bot and `arshif chat` ask it: with the articles shown and the question asked before.
+    answer = qa.answer_question(archive, followup, context_ids=list(shown.article_ids),
+                                previous=shown.question_asked)
     assert answer.sources[0].article_id == shown.sources[0].article_id
     fact = next(f for f in answer.facts if f.kind == kind)
     assert fact.text == answer.answer
