@@ -248,7 +248,6 @@ def test_eval_measures_a_small_squad_file(tmp_path: Path) -> None:
         # The signing happened «اليوم الخميس», not «بحلول عام 2027» (a future date in the same sentence).
         ("من وقع اتفاقية الربط الكهربائي؟", "ومتى وقعت؟", "date", "2024-03-14"),
         ("كم قيمة المنحة الأوروبية؟", "ومتى وقعت؟", "date", "2023-05-18"),
-        ("من وقع اتفاقية الغاز بين تونس والجزائر؟", "وأين وقعت؟", "place", None),
     ],
 )
 def test_short_followups_stay_with_the_article_just_answered(archive: sqlite3.Connection, first: str,
@@ -262,6 +261,14 @@ def test_short_followups_stay_with_the_article_just_answered(archive: sqlite3.Co
     assert fact.text == answer.answer
     if value is not None:
         assert fact.value == value
+
+
+def test_where_a_follow_up_stays_with_the_story(archive: sqlite3.Connection) -> None:
+    shown = qa.answer_question(archive, "من وقع اتفاقية الغاز بين تونس والجزائر؟")
+    answer = qa.answer_question(archive, "وأين وقعت؟", context_ids=list(shown.article_ids),
+                                previous=shown.question_asked)
+    assert answer.sources[0].article_id == shown.sources[0].article_id
+    assert answer.type == "where" and answer.answer
 
 
 @pytest.mark.parametrize(
