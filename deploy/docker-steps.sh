@@ -17,8 +17,12 @@ find "$work/src" -name __pycache__ -prune -exec rm -rf {} +
 rm -rf "$work/src"
 export ARSHIF_DB="$work/data/arshif.db"
 cd "$work/data"
-# HEALTHCHECK CMD arshif health
-"$work/venv/bin/arshif" health
+# HEALTHCHECK CMD arshif health: before `arshif serve` (or demo) has created the archive it must fail
+# with one sentence (the HEALTHCHECK start period covers the first start), never create a file.
+if "$work/venv/bin/arshif" health 2>"$work/health.err"; then
+    echo "docker steps: health passed on a missing archive" >&2; exit 1
+fi
+grep -q "no archive at" "$work/health.err" && [ ! -e "$ARSHIF_DB" ]
 # The README's first command, on the installed package (bundled samples must be package data).
 "$work/venv/bin/arshif" demo >/dev/null
 "$work/venv/bin/arshif" health
