@@ -6,9 +6,11 @@ A linear model scores candidates from a few dozen generic features: position rel
 question's words, clause boundaries, cue words around the span, its length, and the fit between
 the question type and what the span is (a date for «متى», a person for «من», a number for «كم»).
 
-The weights live in ``index/data/span_weights.json``. They were fitted by
-``tests/bench/train_spans.py`` on ARCD-train only (questions written in Arabic, MIT licence), so
-XQuAD-ar measures them on unseen questions and articles. No model is downloaded at run time.
+The weights live in ``index/data/span_weights.json``, fitted by ``tests/bench/train_spans.py``
+on ARCD-train (questions written in Arabic, MIT licence) and, optionally, on question/answer pairs
+generated from an archive's own sentences (``tests/bench/gen_archive_qa.py``); the file's ``made``
+records the data, seed and ``FEATURE_VERSION``, and weights of another feature version are refused.
+XQuAD-ar and news-qa are never fitted on, so they measure unseen questions. No model is downloaded.
 """
 
 from __future__ import annotations
