@@ -397,4 +397,6 @@ def is_news_file(path: str | Path) -> bool:
     with path.open("rb") as f:
         head = f.read(4096).decode("utf-8", "ignore").lstrip()
     first = head.split("\n", 1)[0]
+    if head.startswith('{"data"') or head.startswith('{"version"'):
+        return False  # a SQuAD document written on one line («"question"» is inside it too)
     return head.startswith("{") and ('"question"' in first or '"first"' in first)
