@@ -93,11 +93,18 @@ def _embedded(address: Address) -> list[Address]:
 
 
 def is_public(address: Address) -> bool:
-    """True when the address, and every IPv4 address inside it, is a public unicast address."""
+    """True when the address, and every IPv4 address inside it, is a public unicast address.
+
+    An IPv6 address that only wraps an IPv4 one (mapped, 6to4, Teredo, NAT64) is judged by what it wraps:
+    Python 3.13 calls the wrappers themselves non-global, 3.11 does not, and the answer must not depend on
+    the interpreter.
+    """
+    found = _embedded(address)
+    judged = found[1:] or found
     return all(
         a.is_global and not (a.is_private or a.is_loopback or a.is_link_local or a.is_multicast or a.is_reserved
                              or a.is_unspecified)
-        for a in _embedded(address)
+        for a in judged
     )
 
 

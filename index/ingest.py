@@ -193,11 +193,21 @@ def _pick(obj: Mapping[str, Any], field: str) -> Any:
             value = obj.get(key)
             if value not in (None, "", []):
                 if isinstance(value, list):
-                    value = ", ".join(str(v.get("name", v)) if isinstance(v, dict) else str(v) for v in value)
+                    value = ", ".join(_scalar(v, field) for v in value)
                 elif isinstance(value, dict):
-                    value = value.get("name") or value.get("href") or value.get("value") or json.dumps(value)
+                    value = _scalar(value, field)
                 return str(value).strip()
     return None
+
+
+def _scalar(value: Any, field: str) -> str:
+    """Return a JSON value as text: a scalar, or an object's name/href/value. Anything nested deeper is
+    refused: how deep Python's json and str() may go differs between versions, so a rule does."""
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("href") or value.get("value")
+    if value is None or isinstance(value, list | dict):
+        raise IngestError(f"the {field} field holds nested JSON, not text")
+    return str(value)
 
 
 def parse_html(html: str, origin: str | None = None, url: str | None = None) -> RawArticle:
