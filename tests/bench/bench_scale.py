@@ -158,7 +158,7 @@ def main() -> None:
         path = write_copy(records, k, args.work / "copies")
         load_before = os.getloadavg()[0]
         seconds, _, out, ingest_peak = run_child(["ingest", str(path), "--json", "--db", str(db)])
-        load = (load_before + os.getloadavg()[0]) / 2  # the machine may be shared: report its load
+        machine_load = (load_before + os.getloadavg()[0]) / 2  # the machine may be shared: report its load
         shutil.rmtree(path)
         summary = json.loads(out)
         if not summary.get("added"):
@@ -173,11 +173,11 @@ def main() -> None:
         row = {"copy": k, "articles": articles, "added": summary.get("added"), "ingest_s": round(seconds, 1),
                "articles_per_s": round((summary.get("added") or 0) / seconds), "vs_first": round(seconds / first, 2),
                "db_mb": round(size / 1e6), "fts_segments": fts_segments(db), "search": s, "ask": a,
-               "ingest_peak_mb": round(ingest_peak), "load": round(load, 1)}
+               "ingest_peak_mb": round(ingest_peak), "load": round(machine_load, 1)}
         print(f"{k:>4}  {articles:>8}  {seconds:>8.1f}  {row['articles_per_s']:>5}  {row['db_mb']:>5}  "
               f"{row['fts_segments']:>4}  {s['p50_ms']:>6}/{s['p95_ms']}/{s['mean_ms']:<10}  "
               f"{a['p50_ms']:>6}/{a['p95_ms']}/{a['mean_ms']:<10}  "
-              f"{row['ingest_peak_mb']}/{s['peak_mb']}/{a['peak_mb']}  load {load:.1f}", flush=True)
+              f"{row['ingest_peak_mb']}/{s['peak_mb']}/{a['peak_mb']}  load {machine_load:.1f}", flush=True)
         if args.log:
             with args.log.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
