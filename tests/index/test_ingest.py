@@ -436,11 +436,14 @@ def test_lone_surrogate_and_deep_lines_cost_only_themselves(tmp_path: Path, monk
     summary = ingest_paths(conn, [reports, later], workers=2)
 
     assert summary.added == 1001
-    assert [(f.path, f.reason.split(" (")[0]) for f in summary.failed] == [
+    assert [(f.path, f.reason.split(" (")[0]) for f in summary.failed][:2] == [
         (f"{reports}:301", "the body holds an invalid character"),
         (f"{reports}:701", "JSON nested too deeply to read"),
-        (f"{reports}:901", "JSON nested too deeply to read"),
     ]
+    # 5,000 deep: Python 3.11's json gives up on it, 3.13's reads it and the field rule refuses it
+    assert summary.failed[2].path == f"{reports}:901"
+    assert summary.failed[2].reason in ("JSON nested too deeply to read",
+                                        "the source field holds nested JSON, not text")
     assert "U+D800" in summary.failed[0].reason
     assert search.run(conn, "harbour committee", limit=1).total == 1000
     assert search.run(conn, "session 999").results[0].title == "Harbour report 999"
