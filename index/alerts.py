@@ -61,7 +61,7 @@ from . import store
 from .analysis import fold, normalize
 from .errors import AlreadySubscribed, ArchiveError, LimitError, QuerySyntaxError
 from .models import Hit, Subscription
-from .search import build_match, excerpt, parse_query
+from .search import ParsedQuery, build_match, can_match, excerpt, fresh_terms, parse_query
 
 __all__ = [
     "DIGEST_MIN",
@@ -173,6 +173,11 @@ def _plan(query: str) -> tuple[str, store.Filters, frozenset[str]]:
     """Return (MATCH expression, filters, highlight terms) of a saved query (cached: queries repeat)."""
     parsed = parse_query(query)
     return build_match(parsed), parsed.filters, frozenset(parsed.positive_terms)
+
+
+@lru_cache(maxsize=32_768)
+def _parsed(query: str) -> ParsedQuery:
+    return parse_query(query)
 
 
 def subscribe(conn: sqlite3.Connection, user_id: int, chat_id: int, query: str, *,
@@ -356,11 +361,17 @@ def collect_alerts(conn: sqlite3.Connection) -> list[AlertBatch]:
     groups: dict[tuple[str, int], list[Subscription]] = defaultdict(list)
     for s in subs:
         groups[(s.query, s.last_seen)].append(s)
+    # The terms of the new articles: a query keeps only the forms they hold (the same matches, a
+    # fraction of the lookups), and one whose words they lack is not run at all.
+    fresh = fresh_terms(conn, min(s.last_seen for s in subs), high)
     matched: dict[int, list[int]] = {}
     for (query, last_seen), members in groups.items():
         try:
             match, filters, _terms = _plan(query)
-            ids = store.match_new_ids(conn, match, filters, last_seen, high)
+            if fresh is not None:
+                parsed = _parsed(query)
+                match = build_match(parsed, present=fresh) if can_match(parsed, fresh) else None
+            ids = store.match_new_ids(conn, match, filters, last_seen, high) if match else []
         except ArchiveError as exc:  # saved before a change made it invalid: skip, never block others
             log.warning("subscriptions %s: query no longer searchable: %s", [m.id for m in members], exc)
             ids = []
