@@ -367,9 +367,11 @@ def collect_alerts(conn: sqlite3.Connection) -> list[AlertBatch]:
     matched: dict[int, list[int]] = {}
     for (query, last_seen), members in groups.items():
         try:
-            match, filters, _terms = _plan(query)
-            if fresh is not None:
+            if fresh is None:
+                match, filters, _terms = _plan(query)
+            else:
                 parsed = _parsed(query)
+                filters = parsed.filters
                 match = build_match(parsed, present=fresh) if can_match(parsed, fresh) else None
             ids = store.match_new_ids(conn, match, filters, last_seen, high) if match else []
         except ArchiveError as exc:  # saved before a change made it invalid: skip, never block others

@@ -29,7 +29,6 @@ from .analysis import (
     exact_family,
     exact_term,
     fold,
-    index_texts,
     is_arabic,
     normalize,
     term,
@@ -249,13 +248,11 @@ def fresh_terms(conn: sqlite3.Connection, low: int, high: int, *, limit: int = F
     """
     if high - low > limit:
         return None
-    out: set[str] = set()
+    distinct: set[str] = set()
     for article in store.get_articles(conn, range(low + 1, high + 1)).values():
-        for text in (article.title, article.body):
-            stems, exacts = index_texts(text)
-            out.update(stems.split())
-            out.update(exacts.split())
-    return out
+        distinct.update(words(article.title))
+        distinct.update(words(article.body))
+    return set(map(term, distinct)) | set(map(exact_term, distinct))
 
 
 def can_match(parsed: ParsedQuery, present: set[str]) -> bool:
