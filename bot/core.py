@@ -487,12 +487,15 @@ class Conversation:
         analysis = qa_engine.analyze_question(question)
         context: list[int] | None = None
         previous: str | None = None
+        previous_answer: str | None = None
         if analysis.is_followup:
-            # Only a follow-up looks at the chat's memory (the articles shown and the question
-            # asked): a new question about something else drops the old subject.
+            # Only a follow-up looks at the chat's memory (the articles shown, the question asked
+            # and its answer): a new question about something else drops the old subject.
             ids, previous = store.load_chat_context(conn, who.chat_id)
+            previous_answer = store.load_chat_answer(conn, who.chat_id)
             context = ids or None
-        ans = qa_engine.answer_question(conn, question, context_ids=context, lang=lang, previous=previous)
+        ans = qa_engine.answer_question(conn, question, context_ids=context, lang=lang, previous=previous,
+                                        previous_answer=previous_answer)
         if self.settings.debug_log_messages:
             log.debug("question %s", loggable_text(question, log_messages=True))
         log.info("ask: %d chars, follow-up %s, answered %s, %.0f ms", len(question), context is not None,
@@ -502,7 +505,7 @@ class Conversation:
         if reply.shown:
             # The chat remembers the article the answer came from: a follow-up is about it, not
             # about the runners-up (which would compete with it for «ومتى وقعت؟»).
-            store.save_chat_context(conn, who.chat_id, reply.shown, ans.question_asked)
+            store.save_chat_context(conn, who.chat_id, reply.shown, ans.question_asked, ans.best_guess)
         return reply
 
     def search(self, who: Who, query: str, lang: str) -> Reply:

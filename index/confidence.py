@@ -3,10 +3,15 @@
 The answer engine picks its best guess; this module turns the evidence around that guess into a
 calibrated probability (of answers shown at confidence c, about c are right) and says whether it
 is high enough to show. Evidence (``FEATURES``, version ``FEATURE_VERSION``): the span model's
-pooled probability and its margin over the runner-up, whether the guess is a fact of the asked
-kind, how much of the question's (idf-weighted) words the answer's passage holds and whether its
-rarest word is there, how clearly the answer's article beats the next one, how many other
-articles agree, the question's type, length and language.
+pooled probability and its margin over the best other guess, whether the guess is a fact of the
+asked kind (a person with a role for «من»), how much of the question's (idf-weighted) words the
+answer's passage and sentence hold and whether its rarest word is there, whether the sentence
+holds the question's verb and object with the answer right beside them, whether the answer only
+repeats the question's words, how clearly the answer's article beats the next article that
+matches the question, the question's type and length, and whether it is a follow-up.
+Agreement across articles is not evidence here: it counts reprints, which a small archive never
+has, so it made every answer in a small archive look doubtful. The lead over the next matching
+article stays: with no rival story the question is not ambiguous, in a small archive or a large one.
 
 The weights (a logistic regression) live in ``index/data/confidence.json``, fitted by
 ``tests/bench/fit_confidence.py`` on questions that are not news-qa dev (see the file's
@@ -29,19 +34,22 @@ __all__ = ["FEATURES", "FEATURE_VERSION", "Calibration", "load", "read"]
 
 log = logging.getLogger(__name__)
 
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 FEATURES: tuple[str, ...] = (
     "prob",  # the pooled span-model probability of what is shown (all the names of «X ونظيره Y»)
-    "margin",  # its lead over the runner-up
+    "margin",  # its lead over the best guess that is not part of what is shown
     "typed",  # a fact of the asked kind (a person for «من», a date for «متى»)
     "role",  # a person named with a role
     "cover",  # idf-weighted share of the question's words in the answer's passage (title + 3 sentences)
-    "title",  # idf-weighted share of the question's words in the answer article's title
     "rarest",  # the question's rarest word is in that passage
     "local",  # share of the question's words within 8 words of the answer
     "near",  # 1 / (1 + distance to the nearest question word)
-    "lead",  # the answer article's best sentence score minus the next article's
-    "agree",  # other articles among the best holding the same answer (0, 1/3, 2/3, 1)
+    "sentence",  # idf-weighted share of the question's words in the answer's sentence (inflected, same root)
+    "head",  # the question's first two content words (verb and object: «وقع» «الاتفاقية») are in that sentence
+    "adjacent",  # 1 / (1 + content words between the answer, with its role, and the nearest question word)
+    "typed_local",  # a fact of the asked kind, with head, at most one content word from the question's words
+    "echo",  # share of the answer's words the question already holds («عادل بن أحمد الجبير» for «التقاه عادل الجبير»)
+    "lead",  # the answer article's best sentence score minus the next matching article's (no rival: no doubt)
     "terms",  # question length: content words / 8 (capped at 1)
     "followup",  # answered from the story the chat was just shown
     "q_who",

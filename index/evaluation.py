@@ -337,7 +337,8 @@ def evaluate_news(dataset: str | Path, conn, *, limit: int | None = None,
         rows.append(_score_reply(ans.as_dict(), q))
         if q.followup is not None:
             then = qa.answer_question(conn, q.followup.question, context_ids=list(ans.shown_ids),
-                                      previous=ans.question_asked)
+                                      previous=ans.question_asked,
+                                      previous_answer=ans.best_guess)
             row = _score_reply(then.as_dict(), q.followup)
             row["followup"] = True
             follow_rows.append(row)

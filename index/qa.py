@@ -24,12 +24,13 @@ from datetime import date
 
 from . import confidence as confidence_model
 from . import spans, store
-from .analysis import STOPWORDS, fold, normalize, term, words
+from .analysis import STOPWORDS, fold, normalize, root, term, tokenize, words
 from .dates import DateMention, format_date
 from .question import (
     _ASKS_YEAR,
     QuestionAnalysis,
     analyze_question,
+    asks_until,
     expand_followup,
     expected_kinds,
     question_tense,
@@ -105,6 +106,11 @@ class Answer:
     def question_asked(self) -> str:
         """Return the question as answered (a follow-up's full form), for the next follow-up."""
         return self.asked or self.question
+
+    @property
+    def best_guess(self) -> str | None:
+        """Return the answer, or the unsure reply's best guess: what a follow-up should not repeat."""
+        return self.answer if self.answer is not None else self.candidate
 
     @property
     def shown_ids(self) -> tuple[int, ...]:
@@ -206,6 +212,7 @@ LEARNED_WEIGHT = 0.5
 SENTENCE_WEIGHT_TYPED = 2.0
 PROXIMITY_BONUS = 1.0  # a fact right next to the question's words («وقّع ... اليوم الخميس»)
 TENSE_PENALTY = 1.5  # «متى وقعت» (past) is not answered by «بحلول عام 2027»
+UNTIL_BONUS = 1.5  # «إلى متى؟» is answered by the end of a period («حتى نهاية مارس»), not its start
 EXCERPT_CHARS = 600
 SHOWN_WHEN_UNSURE = 2  # excerpts shown with «لست متأكدا»
 
@@ -245,12 +252,15 @@ def _followup_ids(conn: sqlite3.Connection, context_ids: Sequence[int] | None) -
 
 def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Sequence[int] | None = None,
                     context_ids: Sequence[int] | None = None, lang: str | None = None,
-                    max_sources: int = 3, previous: str | None = None) -> Answer:
+                    max_sources: int = 3, previous: str | None = None,
+                    previous_answer: str | None = None) -> Answer:
     """Answer a question from the archive.
 
     ``article_ids`` restricts the search to those articles; ``context_ids`` are the articles the
     chat was last shown: a follow-up question («ومتى وقعت؟») is answered from them first, and
-    falls back to the whole archive when they hold nothing relevant.
+    falls back to the whole archive when they hold nothing relevant. ``previous`` is the question
+    asked then and ``previous_answer`` its answer (or best guess): a follow-up asks for something
+    else («ومن رافقه؟» after «من افتتح المعرض؟» is not answered with the same name).
     """
     started = time.perf_counter()
     qa = analyze_question(question)
@@ -263,6 +273,7 @@ def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Seq
     lang = lang or ("ar" if re.search("[\u0600-\u06ff]", question) else "en")
     scope = list(article_ids) if article_ids is not None else None
     ctx = _followup_ids(conn, context_ids)
+    exclude = _answer_parts(previous_answer) if qa.is_followup else frozenset()
     result = None
     if ctx and qa.is_followup:
         within = ctx if scope is None else [a for a in ctx if a in scope]
@@ -270,7 +281,7 @@ def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Seq
         # guess from the same story is kept unless the archive has a sure answer.
         for group in (within[:1], within[1:]):
             if group:
-                found = _answer_in(conn, qa, group, lang, max_sources, followup=True)
+                found = _answer_in(conn, qa, group, lang, max_sources, followup=True, exclude=exclude)
                 if found.answer is not None:
                     result = found
                     break
@@ -279,7 +290,7 @@ def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Seq
     if result is None or result.answer is None:
         # A question with its own topic searches the archive; the articles just shown get a
         # head start, so «متى وقعت الاتفاقية؟» still means the agreement under discussion.
-        wide = _answer_in(conn, qa, scope, lang, max_sources, followup=False, boost=ctx)
+        wide = _answer_in(conn, qa, scope, lang, max_sources, followup=False, boost=ctx, exclude=exclude)
         if result is None or wide.answer is not None:
             result = wide
     ms = (time.perf_counter() - started) * 1000
@@ -292,10 +303,13 @@ def answer_question(conn: sqlite3.Connection, question: str, *, article_ids: Seq
 
 
 def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] | None, lang: str,
-               max_sources: int, *, followup: bool, boost: Sequence[int] = ()) -> Answer:
+               max_sources: int, *, followup: bool, boost: Sequence[int] = (),
+               exclude: frozenset[str] = frozenset()) -> Answer:
     g = gather(conn, qa, scope, followup=followup, boost=boost)
     if g is None:
         return Answer(qa.text, qa.type, None, (), 0.0, ())
+    if exclude:
+        g.candidates = [c for c in g.candidates if not _was_answered(c, exclude)]
     answer_text: str | None = None
     shown: list[spans.SpanCandidate] = []
     confidence = 0.0
@@ -310,7 +324,12 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
         # A question of a known type is answered by a fact of that type when the best
         # sentences hold one (a person for «من», a date for «متى»); spans are the fallback.
         top = max((c.feats.get("sent_score", 0.0) for c in pool), default=0.0)
-        typed = [c for c in pool if c.kind in kinds and _strong_enough(c, top)]
+        until = asks_until(qa.text)
+        # «إلى متى يستمر …؟»: the end date sits with the verb («ويستمر حتى 30 نوفمبر»), often in a
+        # sentence holding fewer of the question's words than the lead.
+        typed = [c for c in pool if c.kind in kinds and (_strong_enough(c, top) or (
+            until and c.kind == "date" and c.feats.get("sent_score", 0.0) >= ROLE_SENTENCE_RATIO * top
+            and _period_end(c, g.contexts) > 0))]
         if qa.type == "who" and any(c.kind == "person" and c.role for c in typed):
             # «من وقع؟» asks for the people who did it: named officials outrank their ministries.
             typed = [c for c in typed if c.kind == "person"]
@@ -328,6 +347,8 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
                     c.score -= REPORTING_PENALTY  # «أعلنت ... اليوم الاثنين»: when it was said, not done
                 if c.kind == "date" and tense and c.value:
                     c.score -= TENSE_PENALTY * _against_tense(c, tense, g.articles[c.article_id].published)
+                if c.kind == "date" and until:
+                    c.score += UNTIL_BONUS * _period_end(c, g.contexts)
             pool = typed
     if pool and qa.type != "yesno":
         probs = spans.softmax([c.score for c in pool])
@@ -376,6 +397,20 @@ def _answer_in(conn: sqlite3.Connection, qa: QuestionAnalysis, scope: list[int] 
                                candidate_value=value if unsure else None)
 
 
+def _answer_parts(answer: str | None) -> frozenset[str]:
+    """Return the names or values of an answer («سامر الخطيب، هشام عبد الرحمن»), folded."""
+    if not answer:
+        return frozenset()
+    return frozenset(p for p in (fold(normalize(x)).strip() for x in re.split(r"[،,]\s*", answer)) if p)
+
+
+def _was_answered(c: spans.SpanCandidate, parts: frozenset[str]) -> bool:
+    """True when a candidate is (a form of) what the previous answer said."""
+    text = fold(normalize(c.text)).strip()
+    return bool(text) and any(text == p or (len(text) >= 3 and text in p) or (len(p) >= 3 and p in text)
+                              for p in parts)
+
+
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _LATIN = re.compile("[A-Za-z]")
 
@@ -388,7 +423,12 @@ def _script(text: str) -> str:
 def _evidence(conn: sqlite3.Connection, g: Gathered, qa: QuestionAnalysis, best: spans.SpanCandidate,
               shown: list[spans.SpanCandidate], pooled: list[tuple[float, spans.SpanCandidate]],
               kinds: dict[str, float], followup: bool) -> dict[str, float]:
-    """Return the evidence (``confidence.FEATURES``) around the best guess and the names shown with it."""
+    """Return the evidence (``confidence.FEATURES``) around the best guess and the names shown with it.
+
+    The signals describe the answer's own article and sentence, and the lead over the next article
+    that matches the question; never how many other articles hold the same answer (reprints, which
+    a small archive does not have).
+    """
     f = best.feats
     art = g.articles[best.article_id]
     sents = split_sentences(art.body)
@@ -396,7 +436,6 @@ def _evidence(conn: sqlite3.Connection, g: Gathered, qa: QuestionAnalysis, best:
     lo = sents[max(0, i - 1)][0] if sents else 0
     hi = sents[min(len(sents) - 1, i + 1)][1] if sents else len(art.body)
     have = {term(w) for w in words(f"{art.title} {art.body[lo:hi]}")}
-    in_title = {term(w) for w in words(art.title)}
     terms = list(qa.terms)
     df = store.doc_freqs(conn, terms) if terms else {}
     n = max(store.max_article_id(conn), 1)
@@ -409,24 +448,78 @@ def _evidence(conn: sqlite3.Connection, g: Gathered, qa: QuestionAnalysis, best:
     mine = by_article.get(best.article_id, 0.0)
     rival = max((v for a, v in by_article.items() if a != best.article_id), default=0.0)
     agreeing = {c.article_id for _, c in pooled if c.article_id != best.article_id and _agree(best, c)}
-    runner_up = pooled[1][0] if len(pooled) > 1 else 0.0
-    # The names shown together («X ونظيره Y») are one answer: their probabilities add up.
-    prob = min(1.0, sum(p for p, c in pooled if any(c is s or _agree(c, s) for s in shown)
-                        and c.article_id == best.article_id) or pooled[0][0])
+
+    def in_answer(c: spans.SpanCandidate) -> bool:
+        return c.article_id == best.article_id and any(c is s or _agree(c, s) for s in shown)
+
+    # The names shown together («X ونظيره Y») are one answer: their probabilities add up, and the
+    # margin is over the best guess that is not part of it.
+    prob = min(1.0, sum(p for p, c in pooled if in_answer(c)) or pooled[0][0])
+    runner_up = max((p for p, c in pooled if not in_answer(c)), default=0.0)
     qtype = {"money": "number"}.get(qa.type, qa.type)
+    local = _local_evidence(g, qa, best, idf)
     ev = {
-        "prob": prob, "margin": pooled[0][0] - runner_up, "typed": float(best.kind in kinds),
+        "prob": prob, "margin": max(0.0, prob - runner_up), "typed": float(best.kind in kinds),
         "role": float(best.kind == "person" and bool(best.role)),
         "cover": sum(idf[t] for t in terms if t in have) / total,
-        "title": sum(idf[t] for t in terms if t in in_title) / total,
         "rarest": float(rarest is not None and rarest in have),
         "local": min(f.get("local_cov", 0.0), 1.0), "near": f.get("near_log", 0.0),
-        "lead": max(-1.0, min(1.0, mine - rival)), "agree": min(len(agreeing), 3) / 3,
+        **local,
+        "typed_local": float(best.kind in kinds) * local["head"] * float(local["adjacent"] >= 0.5),
+        "echo": _echo(shown or [best], set(terms)),
         "terms": min(len(terms), 8) / 8, "followup": float(followup),
+        "lead": max(-1.0, min(1.0, mine - rival)),
+        "agree": min(len(agreeing), 3) / 3,  # not in FEATURES (reprints: a small archive has none); for study
     }
     for t in ("who", "when", "where", "number", "what"):
         ev[f"q_{t}"] = float(qtype == t or (t == "what" and qtype not in ("who", "when", "where", "number")))
     return ev
+
+
+def _echo(shown: list[spans.SpanCandidate], qterms: set[str]) -> float:
+    """Return the share of the answer's words that the question already holds («عادل بن أحمد الجبير»
+    for a question about whom «عادل الجبير» met): an answer repeating the question is rarely right."""
+    toks = [t for c in shown for t in tokenize(c.text) if fold(normalize(t.text)) not in _STOP_FOLDED]
+    return sum(t.term in qterms for t in toks) / len(toks) if toks else 0.0
+
+
+def _local_evidence(g: Gathered, qa: QuestionAnalysis, best: spans.SpanCandidate,
+                    idf: Mapping[str, float]) -> dict[str, float]:
+    """Return what the answer's own sentence says for it.
+
+    ``sentence``: the idf-weighted share of the question's words in the sentence (any inflection,
+    or a word of the same root: «التوقيع» for «وقعت»); ``head``: the question's first two content
+    words (usually the verb and its object, «وقع» «الاتفاقية») are both there; ``adjacent``:
+    1 / (1 + content words between the answer (with its role, «وزير الطاقة الأردني سامر الخطيب»)
+    and the nearest question word).
+    """
+    ctx = next((x for x in g.contexts.values() if x.article_id == best.article_id
+                and x.start <= best.start < x.start + len(x.text)), None)
+    out = {"sentence": 0.0, "head": 0.0, "adjacent": 0.0}
+    if ctx is None or not qa.terms:
+        return out
+    by_root = dict(qa.roots)
+    found: set[str] = set()
+    for k in ctx.matched:
+        tok = ctx.tokens[k]
+        if tok.term in idf:
+            found.add(tok.term)
+        else:
+            found.update(t for r, t in by_root.items() if root(tok.text) == r)
+    out["sentence"] = sum(idf[t] for t in found if t in idf) / (sum(idf.values()) or 1.0)
+    out["head"] = float(all(t in found for t in qa.terms[:2]))
+    start, end = best.start - ctx.start, best.end - ctx.start
+    first = next((k for k, t in enumerate(ctx.tokens) if t.end > start), len(ctx.tokens))
+    last = next((k for k in range(len(ctx.tokens) - 1, -1, -1) if ctx.tokens[k].start < end), first)
+    role = {fold(normalize(w)) for w in words(best.role or "")}
+    while first > 0 and ctx.folded[first - 1] in role:
+        first -= 1  # the role written before the name belongs to the answer
+    gaps = []
+    for k in ctx.matched:
+        between = range(k + 1, first) if k < first else range(last + 1, k) if k > last else range(0)
+        gaps.append(sum(1 for j in between if ctx.folded[j] not in _STOP_FOLDED))
+    out["adjacent"] = 1.0 / (1.0 + min(gaps)) if gaps else 0.0
+    return out
 
 
 def _against_tense(c: spans.SpanCandidate, tense: str, published: str | None) -> float:
@@ -437,6 +530,27 @@ def _against_tense(c: spans.SpanCandidate, tense: str, published: str | None) ->
         return 1.0
     if tense == "future" and (c.value_end or c.value) < published:
         return 1.0
+    return 0.0
+
+
+_UNTIL = frozenset(fold(normalize(w)) for w in """حتى إلى الى لغاية وحتى وإلى ولغاية تنتهي ينتهي تستمر يستمر
+    تمتد يمتد انتهاء نهاية until till through""".split())
+_SINCE = frozenset(fold(normalize(w)) for w in "منذ من اعتبارا ابتداء بدءا بدء بداية since from starting".split())
+
+
+def _period_end(c: spans.SpanCandidate, contexts: dict) -> float:
+    """Return 1.0 for a date that ends a period («حتى 30 يونيو», «من مارس إلى مايو»), -1.0 for one
+    that starts it («منذ مطلع العام»), else 0.0."""
+    ctx = next((x for x in contexts.values() if x.article_id == c.article_id
+                and x.start <= c.start < x.start + len(x.text)), None)
+    if ctx is None:
+        return 0.0
+    lo = next((i for i, t in enumerate(ctx.tokens) if ctx.start + t.start >= c.start), len(ctx.tokens))
+    before = ctx.folded[max(0, lo - 2):lo]
+    if any(w in _UNTIL for w in before):
+        return 1.0
+    if any(w in _SINCE for w in before):
+        return -1.0
     return 0.0
 
 

@@ -16,6 +16,7 @@ from .analysis import STOPWORDS, fold, normalize, root, tokenize
 __all__ = [
     "QuestionAnalysis",
     "analyze_question",
+    "asks_until",
     "expand_followup",
     "expected_kinds",
     "question_tense",
@@ -43,6 +44,7 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
         (r"^(?:و|ف)?كيف\b", "how"),
         (r"^(?:و|ف)?هل\b", "yesno"),
         (r"\b(?:ما|ماذا|ماهو|ماهي|اي|ايه)\b", "what"),
+        (r"^\s*(?:and\s+)?(?:until|till)\s+when\b", "when"),
         (r"^\s*(?:and\s+)?when\b|\bwhat\s+(?:year|date|day|month|time|century|decade)\b"
          r"|\b(?:which|in which)\s+(?:year|month|century|decade)\b", "when"),
         (r"^\s*(?:and\s+)?where\b"
@@ -176,6 +178,15 @@ def expected_kinds(qa: QuestionAnalysis) -> dict[str, float]:
         if _AGE_Q.search(q):
             kinds["quantity"] = kinds["number"] = 1.0
     return kinds
+
+
+# «إلى متى …؟», «وحتى متى؟», "until when": the end of a period is asked for, not its start.
+_UNTIL_Q = re.compile(r"(?:^|\s)(?:و|ف)?(?:الي|حتي|لغايه)\s+متي\b|\b(?:until|till)\s+when\b")
+
+
+def asks_until(question: str) -> bool:
+    """True when a question asks until when something lasts («إلى متى تستمر الحملة؟»)."""
+    return bool(_UNTIL_Q.search(fold(normalize(question))))
 
 
 _FUTURE_Q = re.compile(r"\b(?:will|shall|going to|next)\b|(?:^|\s)(?:و|ف)?(?:سوف|سي\w+|ست\w+|سن\w+)")

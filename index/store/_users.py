@@ -106,13 +106,14 @@ def load_bot_query(conn: sqlite3.Connection, query_id: int) -> BotQuery | None:
 
 
 def save_chat_context(conn: sqlite3.Connection, chat_id: int, article_ids: Sequence[int],
-                      question: str | None) -> None:
-    """Remember the articles a chat was last shown (for follow-up questions)."""
+                      question: str | None, answer: str | None = None) -> None:
+    """Remember the articles a chat was last shown, the question and its answer (for follow-ups)."""
     conn.execute(
-        "INSERT INTO chat_context (chat_id, article_ids, question) VALUES (?,?,?) "
+        "INSERT INTO chat_context (chat_id, article_ids, question, answer) VALUES (?,?,?,?) "
         "ON CONFLICT(chat_id) DO UPDATE SET article_ids = excluded.article_ids, "
-        "question = excluded.question, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-        (chat_id, json.dumps(list(article_ids)), question),
+        "question = excluded.question, answer = excluded.answer, "
+        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+        (chat_id, json.dumps(list(article_ids)), question, answer),
     )
 
 
@@ -124,3 +125,9 @@ def load_chat_context(conn: sqlite3.Connection, chat_id: int) -> tuple[list[int]
     if row is None:
         return [], None
     return json.loads(row[0]), row[1]
+
+
+def load_chat_answer(conn: sqlite3.Connection, chat_id: int) -> str | None:
+    """Return the answer (or the unsure reply's best guess) a chat was last given, if any."""
+    row = conn.execute("SELECT answer FROM chat_context WHERE chat_id = ?", (chat_id,)).fetchone()
+    return row[0] if row is not None else None

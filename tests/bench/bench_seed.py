@@ -81,7 +81,8 @@ def main() -> None:
             asked = [(question, ans)]
             if question.followup is not None:
                 then = qa.answer_question(conn, question.followup.question, context_ids=list(ans.shown_ids),
-                                          previous=ans.question_asked)
+                                          previous=ans.question_asked,
+                                          previous_answer=ans.best_guess)
                 asked.append((question.followup, then))
             for item, reply in asked:
                 ok = is_right(reply.as_dict(), item)

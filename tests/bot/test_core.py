@@ -110,6 +110,14 @@ def test_a_follow_up_is_asked_as_the_full_question_and_remembered(conv: Conversa
     assert asked == "من أطلق منصة مسار الرقمية للنقل العام؟"
 
 
+def test_the_chat_remembers_the_answer_a_follow_up_should_not_repeat(conv: Conversation) -> None:
+    conv.handle(member(), "من وقع اتفاقية الربط الكهربائي بين الأردن ومصر؟")
+    remembered = store.load_chat_answer(conv.conn(), MEMBER)
+    assert remembered is not None and "سامر الخطيب" in remembered  # the answer, or the unsure reply's guess
+    conv.handle(member(), "الطاقة")  # a list of articles: nothing answered
+    assert store.load_chat_answer(conv.conn(), MEMBER) is None
+
+
 def test_an_unsure_answer_says_so_with_one_or_two_passages(conv: Conversation,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(confidence, "load", lambda: confidence.Calibration({}, 0.0, 1.01))

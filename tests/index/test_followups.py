@@ -9,7 +9,8 @@ import sqlite3
 
 import pytest
 from arshif.index import qa
-from arshif.index.question import expand_followup
+from arshif.index.ingest import RawArticle, ingest_records
+from arshif.index.question import analyze_question, asks_until, expand_followup
 
 
 @pytest.mark.parametrize(
@@ -74,3 +75,64 @@ def test_a_chain_of_follow_ups_keeps_the_first_subject(archive: sqlite3.Connecti
     third = qa.answer_question(archive, "وكم قيمتها؟", context_ids=list(second.shown_ids),
                                previous=second.question_asked)
     assert "الكهربائي" in third.question_asked and third.type == "money"
+
+
+# Written for these tests (fictional places and people).
+_CAMPAIGN = RawArticle(
+    title="حملة تطعيم ضد الحصبة في واحة السدرة",
+    body="السدرة - أعلن وزير الصحة ناصر القحطاني يوم الاثنين إطلاق حملة التطعيم ضد الحصبة في واحة السدرة.\n\n"
+         "وقال مدير الحملة الدكتور عادل الشمري إن الحملة تستهدف 40 ألف طفل، وتستمر حتى نهاية مارس المقبل.",
+    published="2025-02-10", url="https://example.org/t/measles")
+_FAIR = RawArticle(
+    title="افتتاح معرض الكتاب في مدينة الياسمين",
+    body="الياسمين - افتتح وزير الثقافة سالم العبدلي معرض الكتاب في مدينة الياسمين يوم الأحد.\n\n"
+         "ويستمر المعرض حتى 30 نوفمبر 2025، بمشاركة 300 دار نشر.",
+    published="2025-11-17", url="https://example.org/t/book-fair")
+
+
+@pytest.fixture
+def stories(empty_db: sqlite3.Connection) -> sqlite3.Connection:
+    ingest_records(empty_db, iter([_CAMPAIGN, _FAIR]))
+    return empty_db
+
+
+def _then(conn: sqlite3.Connection, first: qa.Answer, question: str) -> qa.Answer:
+    return qa.answer_question(conn, question, context_ids=list(first.shown_ids), previous=first.question_asked,
+                              previous_answer=first.best_guess)
+
+
+@pytest.mark.parametrize("followup", ["ومن يدير الحملة؟", "ومن قال ذلك؟", "ومن مديرها؟"])
+def test_a_follow_up_is_not_answered_with_the_previous_answer(stories: sqlite3.Connection, followup: str) -> None:
+    first = qa.answer_question(stories, "من أعلن إطلاق حملة التطعيم ضد الحصبة؟")
+    assert first.best_guess == "ناصر القحطاني"
+    assert _then(stories, first, followup).best_guess == "عادل الشمري"
+
+
+@pytest.mark.parametrize(
+    ("first", "followup", "end"),
+    [
+        ("متى افتتح معرض الكتاب في مدينة الياسمين؟", "وإلى متى يستمر؟", "30 نوفمبر 2025"),
+        ("متى بدأت حملة التطعيم ضد الحصبة؟", "وحتى متى تستمر؟", "نهاية مارس المقبل"),
+        (None, "إلى متى يستمر معرض الكتاب في مدينة الياسمين؟", "30 نوفمبر 2025"),
+    ],
+)
+def test_until_when_asks_for_the_end_of_a_period(stories: sqlite3.Connection, first: str | None, followup: str,
+                                                 end: str) -> None:
+    if first is None:
+        then = qa.answer_question(stories, followup)
+    else:
+        start = qa.answer_question(stories, first)
+        assert start.best_guess in ("يوم الأحد", "يوم الاثنين")
+        then = _then(stories, start, followup)
+    assert then.type == "when" and then.best_guess == end
+
+
+@pytest.mark.parametrize(
+    ("question", "until"),
+    [("إلى متى تستمر الحملة؟", True), ("وإلى متى؟", True), ("وحتى متى يبقى المعرض مفتوحا؟", True),
+     ("Until when will the museum stay open?", True), ("متى تنتهي الحملة؟", False), ("متى بدأت الحملة؟", False),
+     ("When does the fair open?", False)],
+)
+def test_until_when_is_read_as_asking_for_an_end(question: str, until: bool) -> None:
+    assert asks_until(question) is until
+    assert analyze_question(question).type == "when"

@@ -201,6 +201,35 @@ def test_the_users_seed_article(archive: sqlite3.Connection) -> None:
     assert next(f for f in followup.facts if f.kind == "date").value.startswith("2021-07")
 
 
+@pytest.mark.skipif(not SEED.exists(), reason="../shared (the user's seed article) is not present")
+def test_the_seed_questions_are_answered_with_the_shipped_confidence(archive: sqlite3.Connection,
+                                                                     calibrated: None) -> None:
+    ingest_paths(archive, [SEED], workers=1)
+    who = qa.answer_question(archive, "من وقع اتفاقية التعاون السيبراني بين إسرائيل والمغرب؟")
+    assert who.answer is not None, who.evidence
+    assert {"يغال أونا", "مصطفى الربيعي"} <= {f.text for f in who.facts if f.kind == "person"}
+    when = qa.answer_question(archive, "متى وقعت؟", context_ids=list(who.shown_ids), previous=who.question_asked,
+                              previous_answer=who.best_guess)
+    assert when.answer is not None, when.evidence
+    assert next(f for f in when.facts if f.kind == "date").value.startswith("2021-07")
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        # The excerpt holds the answer in so many words: an answer anyone would bet on is shown.
+        ("من وقع اتفاقية الربط الكهربائي؟", "سامر الخطيب"),
+        ("كم قيمة المنحة الأوروبية؟", "3 ملايين يورو"),
+        ("متى بدأت المفاوضات؟", "مطلع يوليو/تموز الماضي"),
+    ],
+)
+def test_the_demo_questions_are_answered_with_the_shipped_confidence(archive: sqlite3.Connection, calibrated: None,
+                                                                     question: str, fact: str) -> None:
+    answer = qa.answer_question(archive, question)
+    assert answer.answer is not None, answer.evidence
+    assert fact in {f.text for f in answer.facts}
+
+
 @pytest.mark.parametrize(
     ("prediction", "gold", "f1", "em"),
     [

@@ -339,6 +339,14 @@ def test_chat_context_round_trip(empty_db: sqlite3.Connection) -> None:
     assert store.load_chat_context(empty_db, 42) == ([5], "من؟")
 
 
+def test_the_chat_remembers_the_last_answer_until_a_context_without_one(empty_db: sqlite3.Connection) -> None:
+    assert store.load_chat_answer(empty_db, 42) is None
+    store.save_chat_context(empty_db, 42, [3], "من وقع الاتفاقية؟", "سامر الخطيب، هشام عبد الرحمن")
+    assert store.load_chat_answer(empty_db, 42) == "سامر الخطيب، هشام عبد الرحمن"
+    store.save_chat_context(empty_db, 42, [4, 5], None)  # a list of articles shown: nothing answered
+    assert store.load_chat_answer(empty_db, 42) is None
+
+
 # --- the search index after bulk ingests (issue 12) -------------------------------------------------------
 
 
