@@ -34,11 +34,11 @@ __all__ = ["FEATURES", "FEATURE_VERSION", "Calibration", "load", "read"]
 
 log = logging.getLogger(__name__)
 
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 FEATURES: tuple[str, ...] = (
     "prob",  # the pooled span-model probability of what is shown (all the names of «X ونظيره Y»)
     "margin",  # its lead over the best guess that is not part of what is shown
-    "typed",  # a fact of the asked kind (a person for «من», a date for «متى»)
+    "typed",  # how well the guess's kind fits the question (a person for «من» 1.0, an organisation 0.4)
     "role",  # a person named with a role
     "cover",  # idf-weighted share of the question's words in the answer's passage (title + 3 sentences)
     "rarest",  # the question's rarest word is in that passage
@@ -47,7 +47,7 @@ FEATURES: tuple[str, ...] = (
     "sentence",  # idf-weighted share of the question's words in the answer's sentence (inflected, same root)
     "head",  # the question's first two content words (verb and object: «وقع» «الاتفاقية») are in that sentence
     "adjacent",  # 1 / (1 + content words between the answer, with its role, and the nearest question word)
-    "typed_local",  # a fact of the asked kind, with head, at most one content word from the question's words
+    "typed_local",  # typed, with head, at most one content word from the question's words
     "echo",  # share of the answer's words the question already holds («عادل بن أحمد الجبير» for «التقاه عادل الجبير»)
     "lead",  # the answer article's best sentence score minus the next matching article's (no rival: no doubt)
     "terms",  # question length: content words / 8 (capped at 1)

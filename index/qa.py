@@ -459,13 +459,13 @@ def _evidence(conn: sqlite3.Connection, g: Gathered, qa: QuestionAnalysis, best:
     qtype = {"money": "number"}.get(qa.type, qa.type)
     local = _local_evidence(g, qa, best, idf)
     ev = {
-        "prob": prob, "margin": max(0.0, prob - runner_up), "typed": float(best.kind in kinds),
+        "prob": prob, "margin": max(0.0, prob - runner_up), "typed": min(kinds.get(best.kind, 0.0), 1.0),
         "role": float(best.kind == "person" and bool(best.role)),
         "cover": sum(idf[t] for t in terms if t in have) / total,
         "rarest": float(rarest is not None and rarest in have),
         "local": min(f.get("local_cov", 0.0), 1.0), "near": f.get("near_log", 0.0),
         **local,
-        "typed_local": float(best.kind in kinds) * local["head"] * float(local["adjacent"] >= 0.5),
+        "typed_local": min(kinds.get(best.kind, 0.0), 1.0) * local["head"] * float(local["adjacent"] >= 0.5),
         "echo": _echo(shown or [best], set(terms)),
         "terms": min(len(terms), 8) / 8, "followup": float(followup),
         "lead": max(-1.0, min(1.0, mine - rival)),
