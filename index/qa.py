@@ -407,8 +407,11 @@ def _answer_parts(answer: str | None) -> frozenset[str]:
 def _was_answered(c: spans.SpanCandidate, parts: frozenset[str]) -> bool:
     """True when a candidate is (a form of) what the previous answer said."""
     text = fold(normalize(c.text)).strip()
-    return bool(text) and any(text == p or (len(text) >= 3 and text in p) or (len(p) >= 3 and p in text)
-                              for p in parts)
+    first = text.split()
+    # «63» is the «63 شركة» said before (a number shown with its counted noun); «أسامة» a shorter
+    # form of «أسامة سبيته»; «وزير الطاقة سامر الخطيب» a longer one of «سامر الخطيب».
+    return bool(text) and any(text == p or p.split()[:len(first)] == first or (len(text) >= 3 and text in p)
+                              or (len(p) >= 3 and p in text) for p in parts)
 
 
 _ARABIC = re.compile("[\u0600-\u06ff]")

@@ -89,10 +89,16 @@ _FAIR = RawArticle(
          "ويستمر المعرض حتى 30 نوفمبر 2025، بمشاركة 300 دار نشر.",
     published="2025-11-17", url="https://example.org/t/book-fair")
 
+_PENSION = RawArticle(
+    title="هيئة الواحة للتقاعد توسع استثماراتها",
+    body="الواحة - قالت هيئة الواحة للتقاعد إنها تستثمر في 63 شركة محلية، منها 27 شركة مدرجة في السوق المالية، "
+         "وتبلغ قيمة محفظتها 12 مليار ريال.",
+    published="2025-05-05", url="https://example.org/t/pension")
+
 
 @pytest.fixture
 def stories(empty_db: sqlite3.Connection) -> sqlite3.Connection:
-    ingest_records(empty_db, iter([_CAMPAIGN, _FAIR]))
+    ingest_records(empty_db, iter([_CAMPAIGN, _FAIR, _PENSION]))
     return empty_db
 
 
@@ -101,11 +107,22 @@ def _then(conn: sqlite3.Connection, first: qa.Answer, question: str) -> qa.Answe
                               previous_answer=first.best_guess)
 
 
-@pytest.mark.parametrize("followup", ["ومن يدير الحملة؟", "ومن قال ذلك؟", "ومن مديرها؟"])
-def test_a_follow_up_is_not_answered_with_the_previous_answer(stories: sqlite3.Connection, followup: str) -> None:
-    first = qa.answer_question(stories, "من أعلن إطلاق حملة التطعيم ضد الحصبة؟")
-    assert first.best_guess == "ناصر القحطاني"
-    assert _then(stories, first, followup).best_guess == "عادل الشمري"
+@pytest.mark.parametrize(
+    ("question", "said", "followup", "then"),
+    [
+        ("من أعلن إطلاق حملة التطعيم ضد الحصبة؟", "ناصر القحطاني", "ومن يدير الحملة؟", "عادل الشمري"),
+        ("من أعلن إطلاق حملة التطعيم ضد الحصبة؟", "ناصر القحطاني", "ومن قال ذلك؟", "عادل الشمري"),
+        ("من أعلن إطلاق حملة التطعيم ضد الحصبة؟", "ناصر القحطاني", "ومن مديرها؟", "عادل الشمري"),
+        # A number said with its counted noun («63 شركة») is the bare «63» of the next guess too.
+        ("كم عدد الشركات المحلية التي تستثمر فيها هيئة الواحة للتقاعد؟", "63 شركة", "وكم منها مدرج في السوق المالية؟",
+         "27 شركة"),
+    ],
+)
+def test_a_follow_up_is_not_answered_with_the_previous_answer(stories: sqlite3.Connection, question: str, said: str,
+                                                              followup: str, then: str) -> None:
+    first = qa.answer_question(stories, question)
+    assert first.best_guess == said
+    assert _then(stories, first, followup).best_guess == then
 
 
 @pytest.mark.parametrize(
