@@ -291,20 +291,37 @@ def exact_term(word: str) -> str:
     return EXACT_MARK + exact_form(word)
 
 
-@lru_cache(maxsize=400_000)
 def _index_terms(word: str) -> tuple[str, str]:
     normal = normalize(word)
     return _term_of_normal(normal), EXACT_MARK + _exact_of_normal(normal)
 
 
+class _TermCache(dict):
+    """Word as written → its index term; a miss also fills ``_EXACT_CACHE`` (bounded: both are
+    cleared, between two texts, when they grow too big). Plain dicts read through ``map`` cost
+    no Python call per known word: about half of an ``lru_cache`` lookup and tuple unpacking."""
+
+    def __missing__(self, word: str) -> str:
+        t, _EXACT_CACHE[word] = _index_terms(word)
+        self[word] = t
+        return t
+
+
+_TERM_CACHE = _TermCache()
+_EXACT_CACHE: dict[str, str] = {}
+
+
 def index_texts(text: str) -> tuple[str, str]:
     """Return the two analysed texts of ``text`` the index stores: its terms and its exact terms
-    (each joined by spaces; one pass over the words, one cache lookup per word)."""
-    pairs = list(map(_index_terms, _word_re(text).findall(text)))
-    if not pairs:
+    (each joined by spaces; one pass over the words, one dictionary lookup per word and text)."""
+    found = _word_re(text).findall(text)
+    if len(_TERM_CACHE) >= 400_000:
+        _TERM_CACHE.clear()
+        _EXACT_CACHE.clear()
+    if not found:
         return "", ""
-    stems, exacts = zip(*pairs, strict=True)
-    return " ".join(stems), " ".join(exacts)
+    # the terms first: a miss there fills the exact cache the second map reads
+    return " ".join(map(_TERM_CACHE.__getitem__, found)), " ".join(map(_EXACT_CACHE.__getitem__, found))
 
 
 def exact_terms_between(text: str, start: int = 0, end: int | None = None) -> list[str]:
