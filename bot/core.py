@@ -192,7 +192,6 @@ class Conversation:
     bot_username: str | None = None
     allow_private_urls: bool = False
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
-    _conns: list[sqlite3.Connection] = field(default_factory=list, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _generation: int = field(default=0, init=False, repr=False)
 
@@ -202,19 +201,26 @@ class Conversation:
         """Returns this thread's connection, opening it on first use (and after ``close``)."""
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.generation != self._generation:
+            if conn is not None:
+                conn.close()  # this thread's connection from before close(): closed here, by its own thread
             conn = store.connect(self.db_path)
             self._local.conn, self._local.generation = conn, self._generation
-            with self._lock:
-                self._conns.append(conn)
         return conn
 
     def close(self) -> None:
-        """Closes every connection the threads opened (at shutdown); a later call opens new ones."""
+        """Retires every connection (at shutdown); a later call opens new ones.
+
+        Only the calling thread's connection is closed here. Another thread may still be inside a query
+        (an alert round outliving the job queue at shutdown), and closing a connection under a running
+        statement from another thread crashes the sqlite3 module; those close when their thread next asks
+        for a connection, or when the thread ends and its thread-local storage is released.
+        """
         with self._lock:
-            conns, self._conns = self._conns, []
             self._generation += 1
-        for conn in conns:
-            with contextlib.suppress(sqlite3.ProgrammingError):  # closed from another thread already
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            with contextlib.suppress(sqlite3.ProgrammingError):
                 conn.close()
 
     def set_blocked(self, user_id: int, blocked: bool = True) -> None:
