@@ -158,7 +158,7 @@ def _coordinated(body: str, first: spans.SpanCandidate, others: list[spans.SpanC
         if c is first or c.kind != first.kind or c.article_id != first.article_id:
             continue
         if c.sentence_rank != first.sentence_rank or any(_agree(c, g) or c.text in g.text for g in group):
-            continue  # the same name again, or a shorter form of it («أسامة» beside «أسامة سبيته»)
+            continue  # the same name again, or a shorter form of it («نبيل» beside «نبيل عطيته»)
         longer = next((k for k, g in enumerate(group) if g.text in c.text), None)
         if longer is not None:
             group[longer] = c  # the full form of a name already there
@@ -408,8 +408,8 @@ def _was_answered(c: spans.SpanCandidate, parts: frozenset[str]) -> bool:
     """True when a candidate is (a form of) what the previous answer said."""
     text = fold(normalize(c.text)).strip()
     first = text.split()
-    # «63» is the «63 شركة» said before (a number shown with its counted noun); «أسامة» a shorter
-    # form of «أسامة سبيته»; «وزير الطاقة سامر الخطيب» a longer one of «سامر الخطيب».
+    # «48» is the «48 شركة» said before (a number shown with its counted noun); «نبيل» a shorter
+    # form of «نبيل عطيته»; «وزير الطاقة سامر الخطيب» a longer one of «سامر الخطيب».
     return bool(text) and any(text == p or p.split()[:len(first)] == first or (len(text) >= 3 and text in p)
                               or (len(p) >= 3 and p in text) for p in parts)
 
@@ -585,7 +585,7 @@ def _strong_enough(c: spans.SpanCandidate, top: float) -> bool:
     return c.feats.get("sent_score", 0.0) >= ratio * top
 
 
-# The counted noun after a bare number: «44 دولة» (a question word), «150 يمنياً», «5593 بلاغا»
+# The counted noun after a bare number: «12 دولة» (a question word), «80 طالباً», «310 بلاغا»
 # (the accusative singular that follows 11–99 and is written after larger numbers too).
 _COUNTED = re.compile(r"\s*([^\W\d_]{2,}(?:ًا|اً|ا|ً))(?![^\W\d_])")
 _STOP_FOLDED = frozenset(fold(normalize(w)) for w in STOPWORDS) | {"ايضا", "تقريبا", "فقط", "سنويا", "يوميا"}

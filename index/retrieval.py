@@ -205,7 +205,7 @@ def _demote_common_words(conn: sqlite3.Connection, candidates: list[spans.SpanCa
 
 
 # «في أي مستشفى …؟», «أي شركة …؟»: the noun after «أي» names the kind of answer, and the answer is
-# usually written with it («مستشفى شاريتيه», «قرية السريع»). Such phrases become candidates of the
+# usually written with it («مستشفى الواحة», «قرية النخيل»). Such phrases become candidates of the
 # asked kind, and candidates right after the noun are preferred by this much (logit).
 ASKED_NOUN_BONUS = 2.0
 _ASKED_NOUN = re.compile(r"(?:^|\s)(?:[وف]?[بل]?|[وف]?(?:من|في|علي|الي|قرب|عند)\s)(?:اي|ايه)\s+(\w+)")

@@ -60,7 +60,7 @@ def _known(doc: _Doc, known: Mapping[str, str]) -> None:
 
 
 def _extend_given_name(doc: _Doc) -> None:
-    """«وليد» learned alone, «وليد فطاني» written: a learned given name takes the name after it.
+    """«فهد» learned alone, «فهد الزامل» written: a learned given name takes the name after it.
 
     The name is read as after a title (``_name_ar``), less trailing accusative words («رئيسا»).
     """

@@ -244,7 +244,7 @@ def _name_ar(doc: _Doc, k: int, def_first: bool = False, limit: int = 4) -> int:
 
 
 def _family_name(doc: _Doc, k: int, j: int, parts: int) -> bool:
-    """«أسامة سبيته إن …»: a family name shaped like a noun with a pronoun suffix («استقالته»).
+    """«نبيل عطيته إن …»: a family name shaped like a noun with a pronoun suffix («استقالته»).
 
     Taken only as the second word after a common given name, with a clear boundary after it.
     """
