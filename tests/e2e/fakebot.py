@@ -1191,19 +1191,7 @@ class FakeBotServer:
             stored = self._store_file(b"%PDF-fake", name, None)
         else:
             raise _bad_request("wrong file identifier/HTTP URL specified")
-        caption, entities = self._render(
-            params.get("caption"), params.get("parse_mode"), params.get("caption_entities"),
-            MAX_CAPTION_LENGTH, "message caption", allow_empty=True,
-        )
-        message = self._bot_message(chat, params)
-        message["document"] = stored.document()
-        if caption:
-            message["caption"] = caption
-        if entities:
-            message["caption_entities"] = entities
-        self._set_markup(message, params.get("reply_markup"))
-        self._messages[(chat["id"], message["message_id"])] = message
-        return message
+        return self._captioned(chat, params, "document", stored.document())
 
     def _send_photo(self, params: dict[str, Any]) -> JSONDict:
         """sendPhoto: an uploaded PNG or JPEG (at most 10 MB), or a known file_id; the message
@@ -1220,13 +1208,19 @@ class FakeBotServer:
             stored = self._files[photo]
         else:
             raise _bad_request("wrong file identifier/HTTP URL specified")
+        return self._captioned(chat, params, "photo", [{
+            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.content), "width": 800, "height": 600,
+        }])
+
+    def _captioned(self, chat: JSONDict, params: dict[str, Any], kind: str, payload: Any) -> JSONDict:
+        """Records and returns a media message (document, photo) with its caption checked as Telegram does."""
         caption, entities = self._render(
             params.get("caption"), params.get("parse_mode"), params.get("caption_entities"),
             MAX_CAPTION_LENGTH, "message caption", allow_empty=True,
         )
         message = self._bot_message(chat, params)
-        message["photo"] = [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                             "file_size": len(stored.content), "width": 800, "height": 600}]
+        message[kind] = payload
         if caption:
             message["caption"] = caption
         if entities:
